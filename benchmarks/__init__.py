@@ -1,0 +1,1 @@
+"""Benchmarks and scoring scripts; each prints a table and one JSON line."""

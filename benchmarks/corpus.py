@@ -1,0 +1,50 @@
+"""Locating (and unpacking once) the shared corpus that benchmarks and tests run on.
+
+The corpus lives in ``../shared/corpus`` beside the project (override with
+``KB_SHARED``). It is unpacked once into a cache folder (``KB_CORPUS_CACHE``, default
+``~/.cache/kbarchive/corpus``) and reused afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("KB_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+GOLD = CORPUS / "gold"
+SEED_HTML = SHARED / "fixtures" / "archive-site" / "KB279415.html"
+SEED_EXPECTED = SHARED / "fixtures" / "archive-site" / "KB279415.expected.json"
+CACHE = Path(os.environ.get("KB_CORPUS_CACHE", Path.home() / ".cache" / "kbarchive" / "corpus"))
+
+TXT_TAR = CORPUS / "kbarchive-txt.tar.xz"
+HTML_TAR = CORPUS / "kbarchive-html-sample.tar.xz"
+
+
+def available() -> bool:
+    return TXT_TAR.is_file() and GOLD.is_dir()
+
+
+def _unpack(tar: Path, marker: str) -> Path:
+    done = CACHE / f".{marker}.done"
+    if not done.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["tar", "-xJf", str(tar), "-C", str(CACHE)], check=True)
+        done.write_text("ok\n")
+    return CACHE
+
+
+def txt_dir() -> Path:
+    """The unpacked plain-text corpus: ``txt/NNN/QNNNNNN.TXT``."""
+    return _unpack(TXT_TAR, "txt") / "txt"
+
+
+def html_dir() -> Path:
+    """The unpacked HTML sample: ``docs/kb/NNN/QNNNNNN/index.html``."""
+    return _unpack(HTML_TAR, "html") / "docs"
+
+
+def txt_path(number: int) -> Path:
+    return txt_dir() / f"{number // 1000:03d}" / f"Q{number}.TXT"

@@ -1,0 +1,109 @@
+"""What every reader fills in (a Draft), and the one step that turns a Draft into an
+Article by running the shared extractors over it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb import blocks as bl
+from kb import extract
+from kb.model import Article, IngestError, Related, Section
+
+_KINDS = {
+    "summary": "summary",
+    "introduction": "summary",
+    "overview": "summary",
+    "symptoms": "symptoms",
+    "symptom": "symptoms",
+    "cause": "cause",
+    "causes": "cause",
+    "resolution": "resolution",
+    "resolutions": "resolution",
+    "solution": "resolution",
+    "workaround": "workaround",
+    "workarounds": "workaround",
+    "status": "status",
+    "more information": "more_information",
+    "more info": "more_information",
+    "references": "references",
+    "reference": "references",
+    "applies to": "applies_to",
+    "the information in this article applies to": "applies_to",
+    "this article applies to": "applies_to",
+}
+
+# The most a KB page can sensibly weigh; larger files are refused before parsing.
+MAX_BYTES = 16 * 1024 * 1024
+
+
+def section_kind(heading: str) -> str | None:
+    """The kind of a top-level heading ('MORE INFORMATION' -> 'more_information'), or None."""
+    key = re.sub(r"[\s\u00a0]+", " ", heading).strip(" :.\u2191\u2193").casefold()
+    return _KINDS.get(key)
+
+
+@dataclass
+class DraftSection:
+    heading: str
+    kind: str
+    blocks: list[bl.Block] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """An article as a reader understood it, before the shared extractors run."""
+
+    format: str
+    number: int | None = None
+    title: str | None = None
+    sections: list[DraftSection] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    revision: str | None = None
+    created: str | None = None
+    modified: str | None = None
+    related_hints: list[Related] = field(default_factory=list)
+
+
+def finish(draft: Draft) -> Article:
+    """Validate a draft and extract events, codes, steps and references from it."""
+    if not draft.number:
+        raise IngestError("no KB article number found (no 'Article ID', Q-number or /kb/ link)")
+    title = " ".join((draft.title or "").split())
+    if not title:
+        raise IngestError("no article title found")
+    sections = [s for s in draft.sections if s.blocks or s.kind != "other"]
+    if not any(s.blocks for s in sections):
+        raise IngestError("no article text found (no sections with content)")
+    texts = [bl.to_text(s.blocks) for s in sections if s.kind != "applies_to"]
+    body = "\n\n".join([title, *texts])
+    steps = [
+        step
+        for s in sections
+        if s.kind == "resolution"
+        for step in bl.steps_from(s.blocks)
+    ]
+    products = draft.products or [
+        bl.item_text(item)
+        for s in sections
+        if s.kind == "applies_to"
+        for b in s.blocks
+        if isinstance(b, bl.ListBlock)
+        for item in b.items
+    ]
+    return Article(
+        number=draft.number,
+        title=title,
+        tag=extract.title_tag(title),
+        products=list(dict.fromkeys(p for p in products if p)),
+        keywords=list(dict.fromkeys(k for k in draft.keywords if k)),
+        revision=draft.revision,
+        created=draft.created,
+        modified=draft.modified,
+        sections=[Section(s.heading, s.kind, bl.to_markdown(s.blocks)) for s in sections],
+        events=extract.extract_events(body),
+        error_codes=extract.extract_error_codes(body),
+        resolution_steps=steps,
+        related=extract.extract_related(body, draft.number, draft.related_hints),
+    )
