@@ -1,0 +1,104 @@
+"""Building the index from records, and keeping it in step when records change.
+
+A full build writes a fresh index beside the old one and swaps it in with a rename, so
+a crash mid-build leaves the previous index intact. Updates go through Whoosh's own
+writer (its segments are committed atomically by a rename of the TOC file).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index
+
+from indexer.schema import event_key, make_schema, normal_source
+from kb import codes
+from kb.model import Article
+
+INDEX_NAME = "kb"
+
+
+def document(article: Article) -> dict:
+    """The fields Whoosh stores and indexes for one article."""
+    number = article.number
+    event_terms: list[str] = []
+    for event in article.events:
+        event_terms.append(str(event.event_id))
+        if event.source:
+            event_terms.append(event_key(event.source, event.event_id))
+    return {
+        "id": article.id,
+        "number": number,
+        "aliases": " ".join([str(number), *article.aliases]),
+        "title": article.title,
+        "tag": article.tag or "",
+        "products": " ; ".join(article.products),
+        "keywords": " ".join(article.keywords),
+        "symptoms": article.plain_text(("symptoms",)),
+        "body": article.plain_text(),
+        "events": ",".join(dict.fromkeys(event_terms)),
+        "sources": ",".join({normal_source(e.source) for e in article.events if e.source}),
+        "codes": " ".join(c.code if c.value is None else codes.canonical(c.code)[0]
+                          for c in article.error_codes),
+        "related": " ".join(str(r.number) for r in article.related),
+        "modified": article.modified or "",
+        "created": article.created or "",
+    }
+
+
+def rebuild(index_dir: Path, articles: Iterable[Article], procs: int = 1,
+            limitmb: int = 256) -> int:
+    """Build a complete new index from ``articles`` and swap it into ``index_dir``."""
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=index_dir.parent))
+    try:
+        ix = index.create_in(tmp, make_schema(), indexname=INDEX_NAME)
+        kwargs = {"limitmb": limitmb}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True)
+        writer = ix.writer(**kwargs)
+        count = 0
+        for article in articles:
+            writer.add_document(**document(article))
+            count += 1
+        writer.commit()
+        old = index_dir.with_name(index_dir.name + ".old")
+        if index_dir.exists():
+            os.replace(index_dir, old)
+        os.replace(tmp, index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def exists(index_dir: Path) -> bool:
+    return index.exists_in(index_dir, indexname=INDEX_NAME)
+
+
+def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
+    """Add or replace these articles' documents in the index (creating it if absent)."""
+    index_dir = Path(index_dir)
+    items = [a for a in articles if a is not None]
+    if not exists(index_dir):
+        return rebuild(index_dir, items)
+    ix = index.open_dir(index_dir, indexname=INDEX_NAME)
+    writer = ix.writer(limitmb=128)
+    for article in items:
+        writer.update_document(**document(article))
+    writer.commit()
+    return len(items)
+
+
+def remove(index_dir: Path, numbers: Iterable[int]) -> None:
+    ix = index.open_dir(index_dir, indexname=INDEX_NAME)
+    writer = ix.writer()
+    for number in numbers:
+        writer.delete_by_term("id", f"KB{number}")
+    writer.commit()

@@ -1,0 +1,263 @@
+"""The lookups behind ``kb event``, ``kb error`` and ``kb search``.
+
+Every lookup returns :class:`Hit` objects: the article, what matched (event, error
+code, article, title, text) and the matched terms, so the CLI only formats them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collections.abc import Callable
+
+from whoosh import highlight, index, qparser
+from whoosh import query as q
+from whoosh.query import qcore
+
+from indexer.build import INDEX_NAME
+from indexer.schema import code_analyzer, event_key, normal_source, text_analyzer
+from kb import codes
+from kb.model import Article
+
+
+class QueryError(ValueError):
+    """What the user typed cannot be a query of this kind (exit status 2)."""
+
+
+class NoIndex(RuntimeError):
+    """There is no index in this workspace yet."""
+
+
+@dataclass
+class Hit:
+    id: str
+    number: int
+    title: str
+    score: float
+    matched: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    snippet: str = ""
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    total: int
+    suggestion: str | None = None
+
+
+_FIELD_LABELS = {
+    "events": "event",
+    "codes": "error code",
+    "aliases": "article",
+    "title": "title",
+    "symptoms": "text",
+    "body": "text",
+    "tag": "tag",
+    "products": "product",
+    "keywords": "keyword",
+}
+_EVENT_WORD = re.compile(r"^(?:(?P<source>[^:]+):)?(?P<id>\d{1,5})$")
+
+
+class Searcher:
+    """One open index; cheap to keep and reuse for many queries."""
+
+    def __init__(self, index_dir: Path):
+        if not index.exists_in(index_dir, indexname=INDEX_NAME):
+            raise NoIndex(f"no index in {index_dir}; run 'kb rebuild' or 'kb add FILE'")
+        self.ix = index.open_dir(index_dir, indexname=INDEX_NAME)
+        self.searcher = self.ix.searcher()
+        self._text_parser: qparser.QueryParser | None = None
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- lookups
+
+    def event(self, spec: str, source: str | None = None, limit: int = 20) -> Result:
+        """``9321``, ``MSExchangeMTA:9321`` or ``9321`` with ``source``."""
+        match = _EVENT_WORD.match(spec.strip())
+        if not match:
+            raise QueryError(f"not an event ID: {spec!r} (expected a number such as 9321 "
+                             "or SOURCE:ID such as MSExchangeMTA:9321)")
+        source = source or match.group("source")
+        event_id = int(match.group("id"))
+        term = event_key(source, event_id) if source else str(event_id)
+        return self._run(q.Term("events", term), limit, ["event"])
+
+    def error(self, code: str, limit: int = 20) -> Result:
+        keys = codes.query_keys(code)
+        if not keys:
+            raise QueryError(f"not an error code: {code!r} (try 0x80004005, 11004, -1018, L1073)")
+        return self._run(q.Or([q.Term("codes", k) for k in keys]), limit, ["error code"])
+
+    def search(self, text: str, product: str | None = None, tag: str | None = None,
+               limit: int = 20) -> Result:
+        text = text.strip()
+        if not text and not product and not tag:
+            raise QueryError("empty query")
+        parts: list[q.Query] = []
+        if text:
+            parts.append(self._text_query(text))
+            parts.extend(self._number_queries(text))
+        main: q.Query = q.Or(parts) if len(parts) > 1 else (parts[0] if parts else q.Every())
+        filters: list[q.Query] = []
+        if product:
+            words = [w for w in re.findall(r"\w+", product.lower())]
+            filters.append(q.And([q.Term("products", w) for w in words]))
+        if tag:
+            filters.append(q.Term("tag", tag.lower()))
+        query = q.And([main, *filters]) if filters else main
+        result = self._run(query, limit, None)
+        if not result.hits and text:
+            result.suggestion = self._suggest(text)
+        return result
+
+    # --------------------------------------------------------------- helpers
+
+    def _text_query(self, text: str) -> q.Query:
+        if self._text_parser is None:
+            parser = qparser.MultifieldParser(
+                ["title", "symptoms", "body"], self.ix.schema,
+                group=qparser.AndGroup,
+            )
+            parser.remove_plugin_class(qparser.WildcardPlugin)
+            parser.add_plugin(qparser.WildcardPlugin())
+            self._text_parser = parser
+        try:
+            return self._text_parser.parse(text)
+        except Exception as exc:  # whoosh raises assorted errors on odd syntax
+            raise QueryError(f"cannot parse query {text!r}: {exc}") from None
+
+    def _number_queries(self, text: str) -> list[q.Query]:
+        """A bare number (or code) is also an event ID, an error code and an article."""
+        word = text.strip().strip('"')
+        if " " in word:
+            return []
+        extra: list[q.Query] = []
+        if re.fullmatch(r"(?:kb|q)?\d{1,7}", word, re.I):
+            extra.append(q.Term("aliases", word.lower()))
+        if re.fullmatch(r"\d{1,5}", word):
+            extra.append(q.Term("events", word))
+        keys = codes.query_keys(word)
+        if keys:
+            extra.append(q.Or([q.Term("codes", k) for k in keys]))
+        return extra
+
+    def _suggest(self, text: str) -> str | None:
+        """'bindng order' -> 'binding order': each unknown word by its nearest indexed word."""
+        words = re.findall(r"[A-Za-z][\w'-]*", text)
+        if not words:
+            return None
+        reader = self.searcher.reader()
+        corrected = text
+        changed = False
+        for word in words:
+            stemmed = [t.text for t in text_analyzer()(word.lower())]
+            if all(reader.doc_frequency("body", t) for t in stemmed):
+                continue
+            options = self.searcher.suggest("body", word.lower(), limit=8, maxdist=2)
+            if not options:
+                continue
+            best = min(options, key=lambda o: (_distance(word.lower(), o), options.index(o)))
+            corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
+            changed = True
+        if not changed:
+            return None
+        check = self.searcher.search(self._text_query(corrected), limit=1)
+        return corrected if len(check) else None
+
+    def _run(self, query: q.Query, limit: int, fixed: list[str] | None) -> Result:
+        try:
+            results = self.searcher.search(query, limit=limit, terms=True)
+        except qcore.QueryError as exc:
+            raise QueryError(f"cannot run this query: {exc}") from None
+        hits = []
+        for hit in results:
+            matched_fields: list[str] = []
+            terms: list[str] = []
+            for fieldname, term in hit.matched_terms():
+                label = _FIELD_LABELS.get(fieldname, fieldname)
+                if label not in matched_fields:
+                    matched_fields.append(label)
+                word = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
+                if word not in terms:
+                    terms.append(word)
+            hits.append(Hit(
+                id=hit["id"], number=hit["number"], title=hit["title"], score=hit.score,
+                matched=fixed or _order(matched_fields), terms=terms,
+            ))
+        return Result(hits=hits, total=results.estimated_length())
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Matched words wrapped in ``**`` (the CLI turns them into colour)."""
+
+    between = " ... "
+
+    def format_token(self, text, token, replace=False):
+        return f"**{highlight.get_text(text, token, replace)}**"
+
+
+def add_snippets(result: Result, load: Callable[[int], Article | None], width: int = 180) -> None:
+    """Fill each hit's snippet from its record: the matching event or code, else text."""
+    analyzer = text_analyzer()
+    fragmenter = highlight.ContextFragmenter(maxchars=width, surround=60)
+    formatter = _MarkFormatter()
+    for hit in result.hits:
+        article = load(hit.number)
+        if article is None:
+            continue
+        terms = set(hit.terms)
+        snippet = ""
+        if "event" in hit.matched:
+            for event in article.events:
+                keys = {str(event.event_id), event_key(event.source, event.event_id)}
+                if keys & terms:
+                    label = f"{event.source or 'event'} {event.event_id}"
+                    snippet = f"**{label}**: {event.message or ''}".strip()
+                    break
+        if not snippet and "error code" in hit.matched:
+            for code in article.error_codes:
+                if set(codes.index_keys(code.code, code.value)) & terms:
+                    snippet = f"**{code.text}**"
+                    break
+        if not snippet:
+            text = " ".join(article.plain_text().split())
+            words = frozenset(t for t in terms if not t.isdigit() or len(t) > 2)
+            snippet = highlight.highlight(text, words, analyzer, fragmenter, formatter, top=1)
+            if not snippet:
+                snippet = text[:width] + ("..." if len(text) > width else "")
+        hit.snippet = snippet[: width * 2]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (for ranking spelling suggestions)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _order(labels: list[str]) -> list[str]:
+    rank = ["article", "event", "error code", "title", "text", "tag", "product", "keyword"]
+    return sorted(labels, key=lambda x: rank.index(x) if x in rank else len(rank))
+
+
+def source_matches(source: str | None, wanted: str) -> bool:
+    return bool(source) and normal_source(source) == normal_source(wanted)
+
+
+__all__ = ["Hit", "NoIndex", "QueryError", "Result", "Searcher", "code_analyzer"]

@@ -1,0 +1,244 @@
+"""The ``kb`` command: a thin Typer layer over kb.archive, indexer and kb.publish.
+
+Every command takes ``--root`` (or ``KB_ROOT``); commands that print results take
+``--json``. Errors are one line on stderr and a non-zero exit status: 1 for "nothing
+found" or files that failed, 2 for usage and query errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Search and publish an archive of Microsoft Knowledge Base articles.",
+    pretty_exceptions_enable=False,
+)
+
+Root = Annotated[
+    Path,
+    typer.Option("--root", envvar="KB_ROOT", help="Workspace folder (holds articles/ and .kb/).",
+                 file_okay=False),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N articles.")]
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"kb: {message}\n")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    _err(message)
+    return typer.Exit(code)
+
+
+def _workspace(root: Path):
+    from kb.archive import Workspace
+
+    return Workspace(root)
+
+
+# ----------------------------------------------------------------- archive commands
+
+
+@app.command()
+def add(
+    files: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
+    root: Root = Path("."),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+) -> None:
+    """Add archived KB articles (HTML, MHTML, plain-text KB files) to the archive."""
+    from kb import archive
+    from kb.progress import bar
+
+    ws = _workspace(root)
+    with bar("adding") as progress:
+        report = archive.add_files(ws, files, jobs=jobs or None, progress=progress, notify=_err)
+    _finish(report, verbose=len(files) <= 20)
+
+
+@app.command()
+def rebuild(
+    root: Root = Path("."),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+) -> None:
+    """Re-derive records and index from articles/ (articles/ itself is never changed)."""
+    from kb import archive
+    from kb.progress import bar
+
+    ws = _workspace(root)
+    with bar("rebuilding") as progress:
+        report = archive.rebuild(ws, jobs=jobs or None, progress=progress, notify=_err)
+    for path, reason in report.failed:
+        _err(f"{path}: {reason}")
+    print(f"rebuilt {len(report.changed_ids):,} articles from {ws.articles}"
+          + (f" \u00b7 failed {len(report.failed):,} (see above)" if report.failed else ""))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _finish(report, verbose: bool) -> None:
+    for path, reason in report.failed:
+        _err(f"{path}: {reason}")
+    if verbose:
+        for kb in report.added:
+            print(f"added {kb}")
+        for kb in report.updated:
+            print(f"updated {kb}")
+        for kb in report.unchanged:
+            print(f"unchanged {kb} (already archived)")
+        for message in report.messages:
+            print(message)
+    print(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    article: Annotated[str, typer.Argument(help="279415, Q279415, KB279415 ...")],
+    root: Root = Path("."),
+    as_json: Json = False,
+) -> None:
+    """Show one article's record."""
+    from kb.model import parse_article_number
+
+    number = parse_article_number(article)
+    if number is None:
+        raise _fail(f"not an article number: {article!r}")
+    record = _workspace(root).load_record(number)
+    if record is None:
+        raise _fail(f"KB{number} is not in the archive", 1)
+    if as_json:
+        print(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from kb.terminal import show_article
+
+    show_article(record)
+
+
+@app.command()
+def export(root: Root = Path(".")) -> None:
+    """Print every record as JSON, one object a line."""
+    out = sys.stdout
+    for record in _workspace(root).iter_records():
+        out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+
+
+# ------------------------------------------------------------------ search commands
+
+
+def _searcher(root: Path):
+    from indexer.query import NoIndex, Searcher
+
+    ws = _workspace(root)
+    try:
+        return ws, Searcher(ws.index_dir)
+    except NoIndex as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _print_result(ws, result, as_json: bool, query: str) -> None:
+    from indexer.query import add_snippets
+
+    add_snippets(result, ws.load_record)
+    if as_json:
+        print(json.dumps({
+            "query": query,
+            "total": result.total,
+            "suggestion": result.suggestion,
+            "hits": [vars(h) for h in result.hits],
+        }, ensure_ascii=False, indent=2))
+    else:
+        from kb.terminal import hits_table
+
+        hits_table(result, query)
+    if not result.hits:
+        raise typer.Exit(1)
+
+
+@app.command()
+def event(
+    event_id: Annotated[str, typer.Argument(help="9321 or SOURCE:ID, e.g. MSExchangeMTA:9321")],
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Event source.")] = None,
+    root: Root = Path("."),
+    as_json: Json = False,
+    limit: Limit = 20,
+) -> None:
+    """Find articles that mention an event ID (optionally from one event source)."""
+    from indexer.query import QueryError
+
+    ws, searcher = _searcher(root)
+    with searcher:
+        try:
+            result = searcher.event(event_id, source, limit)
+        except QueryError as exc:
+            raise _fail(str(exc)) from None
+        _print_result(ws, result, as_json, event_id)
+
+
+@app.command()
+def error(
+    code: Annotated[str, typer.Argument(help="11004, 0x2AFC, 0x80004005, -2147467259, L1073 ...")],
+    root: Root = Path("."),
+    as_json: Json = False,
+    limit: Limit = 20,
+) -> None:
+    """Find articles that print an error code, in any notation."""
+    from indexer.query import QueryError
+
+    ws, searcher = _searcher(root)
+    with searcher:
+        try:
+            result = searcher.error(code, limit)
+        except QueryError as exc:
+            raise _fail(str(exc)) from None
+        _print_result(ws, result, as_json, code)
+
+
+@app.command()
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words, \"a phrase\", a number ...")],
+    product: Annotated[str | None, typer.Option("--product", "-p", help="Only these products.")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only this title tag (XCON, PRB ...).")] = None,
+    root: Root = Path("."),
+    as_json: Json = False,
+    limit: Limit = 20,
+) -> None:
+    """Full-text search; a bare number is also tried as event ID, error code and article."""
+    from indexer.query import QueryError
+
+    text = " ".join(f'"{w}"' if " " in w else w for w in words)
+    ws, searcher = _searcher(root)
+    with searcher:
+        try:
+            result = searcher.search(text, product=product, tag=tag, limit=limit)
+        except QueryError as exc:
+            raise _fail(str(exc)) from None
+        _print_result(ws, result, as_json, text)
+
+
+def main() -> None:
+    import os
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: one line, unless asked for the traceback
+        if os.environ.get("KB_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set KB_DEBUG=1 for details)")
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
