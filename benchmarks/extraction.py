@@ -96,8 +96,10 @@ def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float
             continue
         checks = {
             "title": art.title == gold["title"].strip(),
-            "sections": [s.heading for s in art.sections if s.kind not in ("applies_to",)
-                         and s.heading != "Article"] == gold["sections"],
+            # Headings compared case-insensitively: other markups print "Symptoms".
+            "sections": [s.heading.casefold() for s in art.sections
+                         if s.kind != "applies_to" and s.heading != "Article"]
+                        == [h.casefold() for h in gold["sections"]],
             "symptoms": (art.symptoms is None) if gold["symptoms_start"] is None else
                         plain(art.symptoms).startswith(" ".join(gold["symptoms_start"].split())),
             "steps": len(art.resolution_steps) == gold["resolution_steps"],

@@ -34,16 +34,22 @@ def default_root() -> Path:
     return Path(os.environ.get("KB_ROOT") or ".").resolve()
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def atomic_write(path: Path, data: bytes | str, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Readers see the old file or the new one, never a part. ``durable`` also syncs the
+    bytes to disk first; derived files skip that (they can be rebuilt), and batches of
+    archived sources are synced once with :func:`os.sync` before the manifest names them.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -147,7 +153,9 @@ class Workspace:
             "version": MANIFEST_VERSION,
             "captures": [vars(c) for c in sorted(manifest.values(), key=lambda c: c.path)],
         }
-        atomic_write(self.manifest_path, json.dumps(data, indent=0, ensure_ascii=False))
+        os.sync()  # every archived file the manifest names is on disk before it is
+        atomic_write(self.manifest_path, json.dumps(data, indent=0, ensure_ascii=False),
+                     durable=True)
 
     def write_record(self, article: Article) -> None:
         text = json.dumps(article.to_dict(), ensure_ascii=False, indent=1)
@@ -355,8 +363,12 @@ def _write_current(ws: Workspace, manifest: dict[str, Capture], numbers: set[int
     """For each changed article, make its record the one built from its newest capture."""
     from kb.readers import read_file
 
+    by_number: dict[int, list[Capture]] = {}
+    for capture in manifest.values():
+        if capture.number in numbers:
+            by_number.setdefault(capture.number, []).append(capture)
     for number in sorted(numbers):
-        captures = ws.captures_of(number, manifest)
+        captures = sorted(by_number[number], key=Capture.order_key, reverse=True)
         newest = captures[0]
         if newest.path in fresh:
             article = Article.from_dict(fresh[newest.path])

@@ -113,9 +113,10 @@ def _choose_title(headings: list[str], title_tag: str) -> str | None:
         if tag_title and (heading.casefold() in title_tag.casefold()
                           or tag_title.casefold() in heading.casefold()) and len(heading) > 8:
             return heading
-    if tag_title:
-        return tag_title
-    return candidates[0] if candidates else None
+    generic = not tag_title or re.search(r"knowledge\s*base|\b(?:KB|Q)\d{4,7}\b", tag_title, re.I)
+    if candidates and generic:
+        return candidates[0]
+    return tag_title or (candidates[0] if candidates else None)
 
 
 def _article_number(visible: str, canonical: str, title_tag: str, headings: list[str],

@@ -1,0 +1,90 @@
+"""Bad input: one clear line naming the file and the reason, exit 1, the rest of the
+batch added, nothing written for the bad file, never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_kb
+
+GOOD = ROOT / "articles" / "Q283238.TXT"
+
+
+def _make(tmp: Path, name: str, data: bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(data)
+    return path
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("Q1.TXT", GOOD.read_bytes())
+    return buffer.getvalue()
+
+
+CASES = {
+    "empty.html": (b"", "empty file"),
+    "binary.dat": (bytes(range(256)) * 40, "binary"),
+    "archive.txt.gz": (gzip.compress(GOOD.read_bytes()), "gzip"),
+    "archive.zip": (_zip(), "zip"),
+    "not-kb.html": (b"<html><head><title>My cat</title></head><body><h1>My cat</h1>"
+                    b"<p>She likes fish.</p></body></html>", "no KB article number"),
+    "truncated.html": ((ROOT / "articles" / "KB279415.html").read_bytes()[:900],
+                       "no article text"),
+    "no-number.html": (b"<html><title>XCON: Something fails</title><body><h2>Symptoms</h2>"
+                       b"<p>It fails.</p></body></html>", "no KB article number"),
+    "plain.txt": (b"just some notes\nnothing else\n", "not a KB article"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_bad_file_is_one_line_and_the_batch_goes_on(workspace, tmp_path, name):
+    data, reason = CASES[name]
+    bad = _make(tmp_path, name, data)
+    result = run_kb(["add", str(bad), str(GOOD)], workspace)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"kb: {bad}: ") and reason in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+    assert "added 1" in result.stdout and "failed 1 (see above)" in result.stdout
+    stored = [p.name for p in (workspace / "articles").rglob("*") if p.is_file()]
+    assert stored == ["Q283238.TXT"]
+    assert json.loads(run_kb(["show", "283238", "--json"], workspace).stdout)["number"] == 283238
+    assert run_kb(["event", "9321"], workspace).returncode == 1  # index exists and is sane
+
+
+def test_fifty_megabyte_file_is_refused_without_reading_it(workspace, tmp_path):
+    big = tmp_path / "huge.html"
+    with open(big, "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = run_kb(["add", str(big), str(GOOD)], workspace)
+    assert result.returncode == 1
+    assert f"kb: {big}: file is 50.0 MB" in result.stderr
+    assert "added 1" in result.stdout
+
+
+def test_missing_path_and_unreadable_folder(workspace, tmp_path):
+    missing = tmp_path / "nope.html"
+    result = run_kb(["add", str(missing), str(GOOD)], workspace)
+    assert result.returncode == 1
+    assert f"kb: {missing}: no such file or folder" in result.stderr
+    assert "added 1" in result.stdout
+
+
+def test_deeply_nested_html_is_an_error_not_a_crash(workspace, tmp_path):
+    page = (b"<html><title>KB279415</title><body>" + b"<div>" * 10000 +
+            b"<h2>Symptoms</h2><p>deep</p>" + b"</div>" * 10000 + b"</body></html>")
+    bad = _make(tmp_path, "deep.html", page)
+    result = run_kb(["add", str(bad)], workspace)
+    assert "Traceback" not in result.stderr
+    assert result.returncode in (0, 1)
+    if result.returncode == 1:
+        assert result.stderr.startswith(f"kb: {bad}: ")
