@@ -51,8 +51,11 @@ def plain(markdown: str | None) -> str:
 
 
 def _code_key(code: str) -> str:
-    values = codes.interpret(code) if code.lower().startswith("0x") or code.lstrip("-").isdigit() \
+    values = (
+        codes.interpret(code)
+        if code.lower().startswith("0x") or code.lstrip("-").isdigit()
         else set()
+    )
     return str(min(values)) if values else code.lower()
 
 
@@ -97,11 +100,15 @@ def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float
         checks = {
             "title": art.title == gold["title"].strip(),
             # Headings compared case-insensitively: other markups print "Symptoms".
-            "sections": [s.heading.casefold() for s in art.sections
-                         if s.kind != "applies_to" and s.heading != "Article"]
-                        == [h.casefold() for h in gold["sections"]],
-            "symptoms": (art.symptoms is None) if gold["symptoms_start"] is None else
-                        plain(art.symptoms).startswith(" ".join(gold["symptoms_start"].split())),
+            "sections": [
+                s.heading.casefold()
+                for s in art.sections
+                if s.kind != "applies_to" and s.heading != "Article"
+            ]
+            == [h.casefold() for h in gold["sections"]],
+            "symptoms": (art.symptoms is None)
+            if gold["symptoms_start"] is None
+            else plain(art.symptoms).startswith(" ".join(gold["symptoms_start"].split())),
             "steps": len(art.resolution_steps) == gold["resolution_steps"],
         }
         for key, ok in checks.items():
@@ -114,19 +121,27 @@ def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float
         want_rel = {int(r.lstrip("Q")) for r in gold["related"]}
         got_err = {_code_key(c.code) for c in art.error_codes}
         want_err = {_code_key(c) for c in gold["error_codes"]}
-        for name, got, want, counts in (("events", got_ev, want_ev, events),
-                                        ("related", got_rel, want_rel, related),
-                                        ("codes", got_err, want_err, errors)):
+        for name, got, want, counts in (
+            ("events", got_ev, want_ev, events),
+            ("related", got_rel, want_rel, related),
+            ("codes", got_err, want_err, errors),
+        ):
             counts.add(got, want)
             if got != want:
-                misses.append(f"{gid}: {name} extra={sorted(got - want, key=str)} "
-                              f"missing={sorted(want - got, key=str)}")
+                misses.append(
+                    f"{gid}: {name} extra={sorted(got - want, key=str)} "
+                    f"missing={sorted(want - got, key=str)}"
+                )
     figures = {key: hits[key] / n for key in hits}
-    figures.update({
-        "events_f1": events.f1, "related_f1": related.f1,
-        "codes_recall": errors.recall, "codes_precision": errors.precision,
-        "articles": n,
-    })
+    figures.update(
+        {
+            "events_f1": events.f1,
+            "related_f1": related.f1,
+            "codes_recall": errors.recall,
+            "codes_precision": errors.precision,
+            "articles": n,
+        }
+    )
     return figures, misses
 
 
@@ -160,8 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     golds = load_gold()
     chosen = variants() if args.markups else {"kb-text": None}
     results = {}
-    cols = ["title", "sections", "symptoms", "steps", "events_f1", "related_f1",
-            "codes_recall", "codes_precision"]
+    cols = [
+        "title",
+        "sections",
+        "symptoms",
+        "steps",
+        "events_f1",
+        "related_f1",
+        "codes_recall",
+        "codes_precision",
+    ]
     print(f"{'variant':<14}" + "".join(f"{c:>16}" for c in cols))
     print(f"{'floor':<14}" + "".join(f"{FLOORS.get(c, 0):>16.2f}" for c in cols))
     for name, render in chosen.items():

@@ -42,8 +42,9 @@ def parse_txt(data: bytes) -> Doc:
     number = int(re.search(r"DOCUMENT:Q(\d+)", text).group(1))
     title = re.search(r"^TITLE\s*:(.*)$", text, re.M).group(1).strip()
     date = re.search(r"DOCUMENT:Q\d+\s+(\S+)", text).group(1)
-    body = text.split("\n-------------------------------------------------------------------"
-                      "------------\n\n", 2)[-1]
+    body = text.split(
+        "\n-------------------------------------------------------------------------------\n\n", 2
+    )[-1]
     body = re.split(r"\n={40,}\nKeywords", body)[0]
     parts = re.split(r"^([A-Z][A-Z ]+)\n=+\n", body, flags=re.M)
     sections = []
@@ -74,15 +75,21 @@ def _nodes(text: str) -> list[Node]:
             owner = nodes[-1].items[-1]
             if owner[-1].kind != "ul":
                 owner.append(Node("ul"))
-            owner[-1].items.append([Node("p", " ".join([bullet.group(2),
-                                                        *(x.strip() for x in lines[1:])]))])
+            owner[-1].items.append(
+                [Node("p", " ".join([bullet.group(2), *(x.strip() for x in lines[1:])]))]
+            )
         elif bullet:
             if not (nodes and nodes[-1].kind == "ul"):
                 nodes.append(Node("ul"))
-            nodes[-1].items.append([Node("p", " ".join([bullet.group(2),
-                                                        *(x.strip() for x in lines[1:])]))])
-        elif first.startswith("  ") and nodes and nodes[-1].kind == "ol" and \
-                len(first) - len(first.lstrip()) <= 4:
+            nodes[-1].items.append(
+                [Node("p", " ".join([bullet.group(2), *(x.strip() for x in lines[1:])]))]
+            )
+        elif (
+            first.startswith("  ")
+            and nodes
+            and nodes[-1].kind == "ol"
+            and len(first) - len(first.lstrip()) <= 4
+        ):
             nodes[-1].items[-1].append(Node("p", " ".join(x.strip() for x in lines)))
         elif first.startswith("  "):
             indent = min(len(x) - len(x.lstrip()) for x in lines if x.strip())
@@ -107,8 +114,11 @@ def _support_nodes(nodes: list[Node]) -> str:
         elif node.kind == "h":
             out.append(f"<h4>{_esc(node.text)}</h4>")
         elif node.kind == "pre":
-            out.append('<div class="errormsg">' + "<br>".join(
-                _esc(x) for x in node.text.split("\n")) + "</div>")
+            out.append(
+                '<div class="errormsg">'
+                + "<br>".join(_esc(x) for x in node.text.split("\n"))
+                + "</div>"
+            )
         else:
             tag = node.kind
             items = "".join(f"<li>{_support_nodes(item)}</li>" for item in node.items)
@@ -167,14 +177,18 @@ def _wiki_nodes(nodes: list[Node]) -> str:
 
 def wiki(number: int, data: bytes) -> bytes:
     doc = parse_txt(data)
-    toc = "".join(f'<li class="toclevel-1"><a href="#s{i}"><span class="tocnumber">{i + 1}'
-                  f'</span> <span class="toctext">{h.title()}</span></a></li>'
-                  for i, (h, _) in enumerate(doc.sections))
+    toc = "".join(
+        f'<li class="toclevel-1"><a href="#s{i}"><span class="tocnumber">{i + 1}'
+        f'</span> <span class="toctext">{h.title()}</span></a></li>'
+        for i, (h, _) in enumerate(doc.sections)
+    )
     body = []
     for i, (heading, nodes) in enumerate(doc.sections):
-        body.append(f'<h2><span class="mw-headline" id="s{i}">{heading.title()}</span>'
-                    f'<span class="mw-editsection">[<a href="/w/index.php?action=edit">edit'
-                    f"</a>]</span></h2>")
+        body.append(
+            f'<h2><span class="mw-headline" id="s{i}">{heading.title()}</span>'
+            f'<span class="mw-editsection">[<a href="/w/index.php?action=edit">edit'
+            f"</a>]</span></h2>"
+        )
         body.append(_wiki_nodes(nodes))
     page = f"""<!DOCTYPE html>
 <html lang="en" dir="ltr"><head><meta charset="UTF-8"/>
@@ -211,8 +225,10 @@ def _old_nodes(nodes: list[Node]) -> str:
             out.append(f"<PRE>{_esc(node.text)}</PRE>")
         else:
             tag = node.kind.upper()
-            items = "".join(f"\n<LI>{_old_nodes(item)[3:] if item[0].kind == 'p' else ''}"
-                            for item in node.items)
+            items = "".join(
+                f"\n<LI>{_old_nodes(item)[3:] if item[0].kind == 'p' else ''}"
+                for item in node.items
+            )
             out.append(f"<{tag}>{items}\n</{tag}>")
     return "\n".join(out)
 

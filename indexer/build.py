@@ -42,16 +42,18 @@ def document(article: Article) -> dict:
         "body": article.plain_text(),
         "events": ",".join(dict.fromkeys(event_terms)),
         "sources": ",".join({normal_source(e.source) for e in article.events if e.source}),
-        "codes": " ".join(c.code if c.value is None else codes.canonical(c.code)[0]
-                          for c in article.error_codes),
+        "codes": " ".join(
+            c.code if c.value is None else codes.canonical(c.code)[0] for c in article.error_codes
+        ),
         "related": " ".join(str(r.number) for r in article.related),
         "modified": article.modified or "",
         "created": article.created or "",
     }
 
 
-def rebuild(index_dir: Path, articles: Iterable[Article], procs: int = 1,
-            limitmb: int = 256) -> int:
+def rebuild(
+    index_dir: Path, articles: Iterable[Article], procs: int = 1, limitmb: int = 256
+) -> int:
     """Build a complete new index from ``articles`` and swap it into ``index_dir``."""
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,9 @@ code, article, title, text) and the matched terms, so the CLI only formats them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from collections.abc import Callable
 
 from whoosh import highlight, index, qparser
 from whoosh import query as q
@@ -65,9 +64,11 @@ _EVENT_WORD = re.compile(r"^(?:(?P<source>[^:]+):)?(?P<id>\d{1,5})$")
 class Searcher:
     """One open index; cheap to keep and reuse for many queries."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, load: Callable[[int], Article | None] | None = None):
+        """``load`` fetches a record by number (for snippets and spelling suggestions)."""
         if not index.exists_in(index_dir, indexname=INDEX_NAME):
             raise NoIndex(f"no index in {index_dir}; run 'kb rebuild' or 'kb add FILE'")
+        self.load = load
         self.ix = index.open_dir(index_dir, indexname=INDEX_NAME)
         self.searcher = self.ix.searcher()
         self._text_parser: qparser.QueryParser | None = None
@@ -87,21 +88,28 @@ class Searcher:
         """``9321``, ``MSExchangeMTA:9321`` or ``9321`` with ``source``."""
         match = _EVENT_WORD.match(spec.strip())
         if not match:
-            raise QueryError(f"not an event ID: {spec!r} (expected a number such as 9321 "
-                             "or SOURCE:ID such as MSExchangeMTA:9321)")
+            raise QueryError(
+                f"not an event ID: {spec!r} (expected a number such as 9321 "
+                "or SOURCE:ID such as MSExchangeMTA:9321)"
+            )
         source = source or match.group("source")
         event_id = int(match.group("id"))
         term = event_key(source, event_id) if source else str(event_id)
-        return self._run(q.Term("events", term), limit, ["event"])
+        # Required: the event. Ranking: articles that name it in title or symptoms first.
+        rank = q.Or([q.Term("title", str(event_id)), q.Term("symptoms", str(event_id))])
+        return self._run(q.AndMaybe(q.Term("events", term), rank), limit, ["event"])
 
     def error(self, code: str, limit: int = 20) -> Result:
         keys = codes.query_keys(code)
         if not keys:
             raise QueryError(f"not an error code: {code!r} (try 0x80004005, 11004, -1018, L1073)")
-        return self._run(q.Or([q.Term("codes", k) for k in keys]), limit, ["error code"])
+        required = q.Or([q.Term("codes", k) for k in keys])
+        rank = q.Or([q.Term("title", code.lower()), q.Term("symptoms", code.lower())])
+        return self._run(q.AndMaybe(required, rank), limit, ["error code"])
 
-    def search(self, text: str, product: str | None = None, tag: str | None = None,
-               limit: int = 20) -> Result:
+    def search(
+        self, text: str, product: str | None = None, tag: str | None = None, limit: int = 20
+    ) -> Result:
         text = text.strip()
         if not text and not product and not tag:
             raise QueryError("empty query")
@@ -127,16 +135,18 @@ class Searcher:
     def _text_query(self, text: str) -> q.Query:
         if self._text_parser is None:
             parser = qparser.MultifieldParser(
-                ["title", "symptoms", "body"], self.ix.schema,
+                ["title", "symptoms", "body"],
+                self.ix.schema,
                 group=qparser.AndGroup,
             )
             parser.remove_plugin_class(qparser.WildcardPlugin)
             parser.add_plugin(qparser.WildcardPlugin())
             self._text_parser = parser
         try:
-            return self._text_parser.parse(text)
+            parsed = self._text_parser.parse(text)
         except Exception as exc:  # whoosh raises assorted errors on odd syntax
             raise QueryError(f"cannot parse query {text!r}: {exc}") from None
+        return _allow_stopword_gaps(parsed, text)
 
     def _number_queries(self, text: str) -> list[q.Query]:
         """A bare number (or code) is also an event ID, an error code and an article."""
@@ -166,15 +176,31 @@ class Searcher:
             if all(reader.doc_frequency("body", t) for t in stemmed):
                 continue
             options = self.searcher.suggest("body", word.lower(), limit=8, maxdist=2)
-            if not options:
+            words = [w for stem in options for w in self._words_with_stem(stem)]
+            if not words:
                 continue
-            best = min(options, key=lambda o: (_distance(word.lower(), o), options.index(o)))
+            best = min(words, key=lambda o: (_distance(word.lower(), o), words.index(o)))
             corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
             changed = True
         if not changed:
             return None
         check = self.searcher.search(self._text_query(corrected), limit=1)
         return corrected if len(check) else None
+
+    def _words_with_stem(self, stem: str, sample: int = 3) -> list[str]:
+        """The index holds stems ('bind'); find the words behind one in a few articles."""
+        if self.load is None:
+            return [stem]
+        found: dict[str, int] = {}
+        analyzer = text_analyzer()
+        for hit in self.searcher.search(q.Term("body", stem), limit=sample):
+            article = self.load(hit["number"])
+            if article is None:
+                continue
+            for token in analyzer(article.plain_text(), mode="index"):
+                if token.text == stem:
+                    found[token.original] = found.get(token.original, 0) + 1
+        return sorted(found, key=lambda w: -found[w]) or [stem]
 
     def _run(self, query: q.Query, limit: int, fixed: list[str] | None) -> Result:
         try:
@@ -192,10 +218,16 @@ class Searcher:
                 word = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
                 if word not in terms:
                     terms.append(word)
-            hits.append(Hit(
-                id=hit["id"], number=hit["number"], title=hit["title"], score=hit.score,
-                matched=fixed or _order(matched_fields), terms=terms,
-            ))
+            hits.append(
+                Hit(
+                    id=hit["id"],
+                    number=hit["number"],
+                    title=hit["title"],
+                    score=hit.score,
+                    matched=fixed or _order(matched_fields),
+                    terms=terms,
+                )
+            )
         return Result(hits=hits, total=results.estimated_length())
 
 
@@ -238,6 +270,27 @@ def add_snippets(result: Result, load: Callable[[int], Article | None], width: i
             if not snippet:
                 snippet = text[:width] + ("..." if len(text) > width else "")
         hit.snippet = snippet[: width * 2]
+
+
+def _allow_stopword_gaps(query: q.Query, text: str) -> q.Query:
+    """Stop words are not indexed, so '"attempt to listen"' must allow one word
+    between 'attempt' and 'listen': widen each phrase's slop by its stop words."""
+    analyzer = text_analyzer()
+    slops: dict[tuple[str, ...], int] = {}
+    for phrase in re.findall(r'"([^"]+)"', text):
+        # (Whoosh reuses one Token object: copy what we need while iterating.)
+        tokens = [(t.text, t.stopped) for t in analyzer(phrase, removestops=False)]
+        words = tuple(text for text, stopped in tokens if not stopped)
+        slops[words] = 1 + sum(stopped for _, stopped in tokens)
+
+    def widen(node: q.Query) -> q.Query:
+        if isinstance(node, q.Phrase) and slops.get(tuple(node.words), 1) > 1:
+            return q.Phrase(
+                node.fieldname, node.words, slop=slops[tuple(node.words)], boost=node.boost
+            )
+        return node
+
+    return query.accept(widen)
 
 
 def _distance(a: str, b: str) -> int:

@@ -154,12 +154,15 @@ class Workspace:
             "captures": [vars(c) for c in sorted(manifest.values(), key=lambda c: c.path)],
         }
         os.sync()  # every archived file the manifest names is on disk before it is
-        atomic_write(self.manifest_path, json.dumps(data, indent=0, ensure_ascii=False),
-                     durable=True)
+        atomic_write(
+            self.manifest_path, json.dumps(data, indent=0, ensure_ascii=False), durable=True
+        )
 
     def write_record(self, article: Article) -> None:
-        text = json.dumps(article.to_dict(), ensure_ascii=False, indent=1)
-        atomic_write(self.record_path(article.number), text)
+        self.write_record_dict(article.to_dict())
+
+    def write_record_dict(self, record: dict[str, Any]) -> None:
+        atomic_write(self.record_path(record["number"]), json.dumps(record, ensure_ascii=False))
 
     @contextmanager
     def lock(self, notify: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -177,16 +180,29 @@ class Workspace:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def store_source(self, data: bytes, number: int, name: str, sha: str) -> str:
-        """Copy a captured file into articles/KB<n>/, never overwriting another capture."""
+    def store_source(self, source: Path, number: int, sha: str) -> str:
+        """Copy a captured file into articles/KB<n>/, never overwriting another capture.
+
+        The copy is made under a temporary name and renamed; it is synced to disk with
+        the rest of the batch before the manifest names it (see save_manifest).
+        """
         from kb.readers import safe_name
 
         folder = self.articles / kb_id(number)
-        target = folder / safe_name(name)
+        target = folder / safe_name(source.name)
         if target.exists() and _sha_of(target) != sha:
             target = folder / f"{target.stem}-{sha[:10]}{target.suffix}"
         if not target.exists():
-            atomic_write(target, data)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            try:
+                shutil.copyfile(source, tmp)
+                if _sha_of(Path(tmp)) != sha:
+                    raise IngestError("file changed while it was being added")
+                os.replace(tmp, target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
         return target.relative_to(self.root).as_posix()
 
 
@@ -279,8 +295,12 @@ def _parse_one(path: str) -> tuple[str, str | None, dict[str, Any] | None, str |
         return path, None, None, f"could not be read ({type(exc).__name__}: {exc})"
 
 
-def parse_files(paths: list[str], known: frozenset[str], jobs: int | None = None,
-                on_result: Callable[[], None] | None = None) -> Iterator[tuple]:
+def parse_files(
+    paths: list[str],
+    known: frozenset[str],
+    jobs: int | None = None,
+    on_result: Callable[[], None] | None = None,
+) -> Iterator[tuple]:
     """Parse files on every core; yields results in input order."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < 64:
@@ -290,8 +310,7 @@ def parse_files(paths: list[str], known: frozenset[str], jobs: int | None = None
             if on_result:
                 on_result()
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(known,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(known,)) as pool:
         for result in pool.map(_parse_one, paths, chunksize=32):
             yield result
             if on_result:
@@ -301,65 +320,115 @@ def parse_files(paths: list[str], known: frozenset[str], jobs: int | None = None
 # --------------------------------------------------------------------- adding
 
 
-def add_files(ws: Workspace, inputs: Iterable[str], *, jobs: int | None = None,
-              progress: Callable[[int], Callable[[], None]] | None = None,
-              notify: Callable[[str], None] | None = None,
-              origins: dict[str, str] | None = None) -> AddReport:
-    """Add archived files: store each source, (re)build the records they change.
-
-    ``progress(total)`` may return a callback called once per file parsed.
-    """
+def add_files(
+    ws: Workspace,
+    inputs: Iterable[str],
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], Callable[[], None] | None] | None = None,
+    notify: Callable[[str], None] | None = None,
+    origins: dict[str, str] | None = None,
+) -> AddReport:
+    """Add archived files: store each source, (re)build the records they change, and
+    bring the index up to date. ``progress(total)`` may return a per-file callback."""
     report = AddReport()
     files, problems = expand_inputs(inputs)
     report.failed.extend(problems)
     with ws.lock(notify):
         manifest = ws.load_manifest()
-        by_sha = {c.sha256: c for c in manifest.values()}
-        tick = progress(len(files)) if progress else None
-        fresh: dict[int, dict[str, Any]] = {}
-        for path, sha, record, error in parse_files(files, frozenset(by_sha), jobs, tick):
-            if error:
-                report.failed.append((path, error))
-                continue
-            if sha in by_sha:
-                report.unchanged.append(kb_id(by_sha[sha].number))
-                continue
-            article = Article.from_dict(record)
-            capture = _register(ws, path, sha, article, origins)
-            manifest[capture.path] = capture
-            by_sha[sha] = capture
-            article.source.path = capture.path
-            number = article.number
-            if number in report.changed_ids or ws.record_path(number).exists():
-                report.updated.append(kb_id(number))
-            else:
-                report.added.append(kb_id(number))
-            report.changed_ids.add(number)
-            fresh[capture.path] = article.to_dict()
-        _write_current(ws, manifest, report.changed_ids, fresh, report)
+        _ingest(ws, files, manifest, report, jobs, progress, origins)
         ws.save_manifest(manifest)
-        _update_derived(ws, report.changed_ids)
+        _update_index(ws, report.changed_ids, jobs)
     return report
 
 
-def _register(ws: Workspace, path: str, sha: str, article: Article,
-              origins: dict[str, str] | None) -> Capture:
+def rebuild(
+    ws: Workspace,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], Callable[[], None] | None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> AddReport:
+    """Re-derive everything under .kb/ from articles/ (which is never modified)."""
+    report = AddReport()
+    with ws.lock(notify):
+        if ws.records_dir.exists():
+            shutil.rmtree(ws.records_dir)
+        files, problems = expand_inputs([str(ws.articles)]) if ws.articles.is_dir() else ([], [])
+        report.failed.extend(problems)
+        manifest: dict[str, Capture] = {}
+        _ingest(ws, files, manifest, report, jobs, progress, None)
+        ws.save_manifest(manifest)
+        from indexer import build
+
+        build.rebuild(ws.index_dir, ws.iter_records(), procs=_index_procs(len(manifest), jobs))
+    return report
+
+
+def _ingest(
+    ws: Workspace,
+    files: list[str],
+    manifest: dict[str, Capture],
+    report: AddReport,
+    jobs: int | None,
+    progress: Callable[[int], Callable[[], None] | None] | None,
+    origins: dict[str, str] | None,
+) -> None:
+    """Parse files on every core; store new captures; write the records they change."""
+    by_sha = {c.sha256: c for c in manifest.values()}
+    tick = progress(len(files)) if progress else None
+    fresh: dict[str, dict[str, Any]] = {}  # capture path -> record, for this batch
+    for path, sha, record, error in parse_files(files, frozenset(by_sha), jobs, tick):
+        if error:
+            report.failed.append((path, error))
+            continue
+        if sha in by_sha:
+            report.unchanged.append(kb_id(by_sha[sha].number))
+            continue
+        try:
+            capture = _register(ws, path, sha, record, origins)
+        except (IngestError, OSError) as exc:
+            report.failed.append((path, str(getattr(exc, "reason", None) or exc)))
+            continue
+        manifest[capture.path] = capture
+        by_sha[sha] = capture
+        record["source"]["path"] = capture.path
+        number = capture.number
+        seen = number in report.changed_ids or ws.record_path(number).exists()
+        (report.updated if seen else report.added).append(kb_id(number))
+        report.changed_ids.add(number)
+        fresh[capture.path] = record
+    _write_current(ws, manifest, report.changed_ids, fresh, report)
+
+
+def _register(
+    ws: Workspace, path: str, sha: str, record: dict[str, Any], origins: dict[str, str] | None
+) -> Capture:
     resolved = Path(path).resolve()
+    number = record["number"]
     if resolved.is_relative_to(ws.articles.resolve()):
         rel = resolved.relative_to(ws.root).as_posix()  # already in the archive: keep in place
     else:
-        from kb.readers import load
-
-        rel = ws.store_source(load(path), article.number, Path(path).name, sha)
+        rel = ws.store_source(resolved, number, sha)
     return Capture(
-        path=rel, sha256=sha, number=article.number, format=article.source.format,
-        revision=article.revision, modified=article.modified, added=time.time(),
+        path=rel,
+        sha256=sha,
+        number=number,
+        format=record["source"]["format"],
+        revision=record.get("revision"),
+        modified=record.get("modified"),
+        added=time.time(),
         origin=(origins or {}).get(path, str(resolved)),
     )
 
 
-def _write_current(ws: Workspace, manifest: dict[str, Capture], numbers: set[int],
-                   fresh: dict[str, dict[str, Any]], report: AddReport) -> None:
+def _write_current(
+    ws: Workspace,
+    manifest: dict[str, Capture],
+    numbers: set[int],
+    fresh: dict[str, dict[str, Any]],
+    report: AddReport,
+) -> None:
     """For each changed article, make its record the one built from its newest capture."""
     from kb.readers import read_file
 
@@ -370,12 +439,12 @@ def _write_current(ws: Workspace, manifest: dict[str, Capture], numbers: set[int
     for number in sorted(numbers):
         captures = sorted(by_number[number], key=Capture.order_key, reverse=True)
         newest = captures[0]
-        if newest.path in fresh:
-            article = Article.from_dict(fresh[newest.path])
-        else:
+        record = fresh.get(newest.path)
+        if record is None:
             article = read_file(ws.root / newest.path)
             article.source.path = newest.path
-        ws.write_record(article)
+            record = article.to_dict()
+        ws.write_record_dict(record)
         if len(captures) > 1:
             report.messages.append(
                 f"{kb_id(number)}: {len(captures)} captures kept; current is {newest.path}"
@@ -383,50 +452,22 @@ def _write_current(ws: Workspace, manifest: dict[str, Capture], numbers: set[int
             )
 
 
-def _update_derived(ws: Workspace, numbers: set[int]) -> None:
+def _index_procs(count: int, jobs: int | None) -> int:
+    """Whoosh's multi-process writer pays off only for big batches."""
+    return (jobs or os.cpu_count() or 1) if count >= 2000 else 1
+
+
+def _update_index(ws: Workspace, numbers: set[int], jobs: int | None) -> None:
     """Keep the search index in step with the records that changed."""
     if not numbers:
         return
     from indexer import build
 
-    if build.exists(ws.index_dir):
+    if build.exists(ws.index_dir) and len(numbers) < 20_000:
         build.update(ws.index_dir, [ws.load_record(n) for n in sorted(numbers)])
     else:
-        build.rebuild(ws.index_dir, ws.iter_records())
-
-
-def rebuild(ws: Workspace, *, jobs: int | None = None,
-            progress: Callable[[int], Callable[[], None]] | None = None,
-            notify: Callable[[str], None] | None = None) -> AddReport:
-    """Re-derive everything under .kb/ from articles/ (which is never modified)."""
-    report = AddReport()
-    with ws.lock(notify):
-        if ws.records_dir.exists():
-            shutil.rmtree(ws.records_dir)
-        ws.manifest_path.unlink(missing_ok=True)
-        files, problems = expand_inputs([str(ws.articles)]) if ws.articles.is_dir() else ([], [])
-        report.failed.extend(problems)
-        tick = progress(len(files)) if progress else None
-        manifest: dict[str, Capture] = {}
-        fresh: dict[str, dict[str, Any]] = {}
-        for path, sha, record, error in parse_files(files, frozenset(), jobs, tick):
-            if error:
-                report.failed.append((path, error))
-                continue
-            article = Article.from_dict(record)
-            capture = _register(ws, path, sha, article, None)
-            capture.origin = None
-            manifest[capture.path] = capture
-            article.source.path = capture.path
-            fresh[capture.path] = article.to_dict()
-            report.changed_ids.add(article.number)
-        report.added = [kb_id(n) for n in sorted(report.changed_ids)]
-        _write_current(ws, manifest, report.changed_ids, fresh, report)
-        ws.save_manifest(manifest)
-        from indexer import build
-
-        build.rebuild(ws.index_dir, ws.iter_records())
-    return report
+        records = ws.iter_records()
+        build.rebuild(ws.index_dir, records, procs=_index_procs(len(numbers), jobs))
 
 
 def log(message: str) -> None:

@@ -63,7 +63,9 @@ def to_markdown(blocks: list[Block], indent: str = "") -> str:
 
 def _block_markdown(block: Block, indent: str) -> str:
     if isinstance(block, Para):
-        lines = block.md_lines if block.md_lines is not None else [md_escape(x) for x in block.lines]
+        lines = (
+            block.md_lines if block.md_lines is not None else [md_escape(x) for x in block.lines]
+        )
         return "\\\n".join(indent + line.strip() for line in lines if line.strip())
     if isinstance(block, Code):
         fence = "```"
@@ -88,9 +90,7 @@ def to_text(blocks: list[Block]) -> str:
     for block in blocks:
         if isinstance(block, Para):
             parts.append("\n".join(line.strip() for line in block.lines))
-        elif isinstance(block, Code):
-            parts.append(block.text)
-        elif isinstance(block, Heading):
+        elif isinstance(block, (Code, Heading)):
             parts.append(block.text)
         else:
             for offset, item in enumerate(block.items):
@@ -115,7 +115,5 @@ def steps_from(blocks: list[Block]) -> list[Step]:
 
 
 def _item_step(item: list[Block]) -> Step:
-    substeps = [
-        _item_step(sub) for b in item if isinstance(b, ListBlock) for sub in b.items
-    ]
+    substeps = [_item_step(sub) for b in item if isinstance(b, ListBlock) for sub in b.items]
     return Step(text=item_text(item), substeps=substeps)

@@ -8,6 +8,7 @@ found" or files that failed, 2 for usage and query errors.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,8 +24,12 @@ app = typer.Typer(
 
 Root = Annotated[
     Path,
-    typer.Option("--root", envvar="KB_ROOT", help="Workspace folder (holds articles/ and .kb/).",
-                 file_okay=False),
+    typer.Option(
+        "--root",
+        envvar="KB_ROOT",
+        help="Workspace folder (holds articles/ and .kb/).",
+        file_okay=False,
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N articles.")]
@@ -52,7 +57,9 @@ def _workspace(root: Path):
 def add(
     files: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
     root: Root = Path("."),
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = 0,
 ) -> None:
     """Add archived KB articles (HTML, MHTML, plain-text KB files) to the archive."""
     from kb import archive
@@ -61,13 +68,15 @@ def add(
     ws = _workspace(root)
     with bar("adding") as progress:
         report = archive.add_files(ws, files, jobs=jobs or None, progress=progress, notify=_err)
-    _finish(report, verbose=len(files) <= 20)
+    _finish(report)
 
 
 @app.command()
 def rebuild(
     root: Root = Path("."),
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = 0,
 ) -> None:
     """Re-derive records and index from articles/ (articles/ itself is never changed)."""
     from kb import archive
@@ -78,16 +87,20 @@ def rebuild(
         report = archive.rebuild(ws, jobs=jobs or None, progress=progress, notify=_err)
     for path, reason in report.failed:
         _err(f"{path}: {reason}")
-    print(f"rebuilt {len(report.changed_ids):,} articles from {ws.articles}"
-          + (f" \u00b7 failed {len(report.failed):,} (see above)" if report.failed else ""))
+    print(
+        f"rebuilt {len(report.changed_ids):,} articles from {ws.articles}"
+        + (f" \u00b7 failed {len(report.failed):,} (see above)" if report.failed else "")
+    )
     if report.failed:
         raise typer.Exit(1)
 
 
-def _finish(report, verbose: bool) -> None:
+def _finish(report) -> None:
+    """Errors on stderr; per-article lines for small batches; always one summary line."""
     for path, reason in report.failed:
         _err(f"{path}: {reason}")
-    if verbose:
+    handled = len(report.added) + len(report.updated) + len(report.unchanged)
+    if handled <= 20:
         for kb in report.added:
             print(f"added {kb}")
         for kb in report.updated:
@@ -140,7 +153,7 @@ def _searcher(root: Path):
 
     ws = _workspace(root)
     try:
-        return ws, Searcher(ws.index_dir)
+        return ws, Searcher(ws.index_dir, load=ws.load_record)
     except NoIndex as exc:
         raise _fail(str(exc), 2) from None
 
@@ -150,12 +163,18 @@ def _print_result(ws, result, as_json: bool, query: str) -> None:
 
     add_snippets(result, ws.load_record)
     if as_json:
-        print(json.dumps({
-            "query": query,
-            "total": result.total,
-            "suggestion": result.suggestion,
-            "hits": [vars(h) for h in result.hits],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "query": query,
+                    "total": result.total,
+                    "suggestion": result.suggestion,
+                    "hits": [vars(h) for h in result.hits],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         from kb.terminal import hits_table
 
@@ -205,9 +224,13 @@ def error(
 
 @app.command()
 def search(
-    words: Annotated[list[str], typer.Argument(help="Words, \"a phrase\", a number ...")],
-    product: Annotated[str | None, typer.Option("--product", "-p", help="Only these products.")] = None,
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only this title tag (XCON, PRB ...).")] = None,
+    words: Annotated[list[str], typer.Argument(help='Words, "a phrase", a number ...')],
+    product: Annotated[
+        str | None, typer.Option("--product", "-p", help="Only these products.")
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Only this title tag (XCON, PRB ...).")
+    ] = None,
     root: Root = Path("."),
     as_json: Json = False,
     limit: Limit = 20,
@@ -215,7 +238,8 @@ def search(
     """Full-text search; a bare number is also tried as event ID, error code and article."""
     from indexer.query import QueryError
 
-    text = " ".join(f'"{w}"' if " " in w else w for w in words)
+    # One shell argument with spaces ("RPC communications error") is a phrase.
+    text = " ".join(f'"{w}"' if " " in w and '"' not in w else w for w in words)
     ws, searcher = _searcher(root)
     with searcher:
         try:
@@ -225,9 +249,86 @@ def search(
         _print_result(ws, result, as_json, text)
 
 
+def _negative_codes_last(argv: list[str]) -> list[str]:
+    """Let 'kb error -1018 --json' work: a negative number is a code, not an option."""
+    if len(argv) < 2 or argv[1] != "error" or "--" in argv:
+        return argv
+    negatives = [a for a in argv[2:] if re.fullmatch(r"-(?:\d+|0x[0-9a-fA-F]+)", a)]
+    if not negatives:
+        return argv
+    rest = [a for a in argv if a not in negatives]
+    return [*rest, "--", *negatives]
+
+
+# --------------------------------------------------------------------- the site
+
+
+@app.command()
+def publish(
+    root: Root = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: ROOT/public).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the site will be served, e.g. /kb/.")
+    ] = "",
+    no_search: Annotated[bool, typer.Option("--no-search", help="Skip the search index.")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = 0,
+) -> None:
+    """Build the static web site from the records."""
+    from kb import publish as site
+    from kb.progress import bar
+
+    ws = _workspace(root)
+    numbers = ws.record_numbers()
+    if not numbers:
+        raise _fail("no records to publish; run 'kb add FILE' or 'kb rebuild' first", 1)
+    target = out or ws.root / "public"
+    with bar("publishing") as progress:
+        report = site.publish(
+            ws.iter_records(),
+            target,
+            workspace_root=ws.root,
+            base_url=base_url,
+            jobs=jobs or None,
+            search=not no_search,
+            progress=progress,
+        )
+    print(
+        f"published {report.articles:,} articles, {report.pages:,} pages to {target} "
+        f"in {report.seconds_pages:.1f} s"
+        + (
+            f"; search index {report.search_bytes / 1e6:.1f} MB in {report.seconds_search:.1f} s"
+            if not no_search
+            else ""
+        )
+    )
+
+
+@app.command()
+def serve(
+    root: Root = Path("."),
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Site folder (default: ROOT/public).")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", "-p")] = 8000,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+) -> None:
+    """Serve the published site for a local look (Ctrl-C stops)."""
+    from kb.serve import serve_forever
+
+    folder = directory or _workspace(root).root / "public"
+    if not (folder / "index.html").is_file():
+        raise _fail(f"no site in {folder}; run 'kb publish' first", 1)
+    serve_forever(folder, host, port, announce=print)
+
+
 def main() -> None:
     import os
 
+    sys.argv = _negative_codes_last(sys.argv)
     try:
         app()
     except KeyboardInterrupt:

@@ -26,14 +26,34 @@ _DETAIL_LINE = re.compile(
 )
 # "MSEXCHANGEMTA 9321" alone on a line, the way Event Viewer lines are printed.
 _SOURCE_ID_LINE = re.compile(r"^\s*([A-Z][A-Za-z0-9_]*[A-Z][A-Za-z0-9_]*)\s+(\d{1,5})\s*$")
-_NOT_SOURCES = {"STOP", "ERROR", "EVENT", "ID", "NOTE", "WARNING", "VERSION", "PORT", "BUILD",
-                "Q", "KB", "SP", "MS-DOS", "DOS", "NT", "OS", "IE", "NET"}
+_NOT_SOURCES = {
+    "STOP",
+    "ERROR",
+    "EVENT",
+    "ID",
+    "NOTE",
+    "WARNING",
+    "VERSION",
+    "PORT",
+    "BUILD",
+    "Q",
+    "KB",
+    "SP",
+    "MS-DOS",
+    "DOS",
+    "NT",
+    "OS",
+    "IE",
+    "NET",
+}
 _EVENT_PROSE = re.compile(
     r"\bevents?(?:\s+(?:id|identifier|number|no\.?)s?)?\s*(?:[:=#]\s*|\s)\s*"
     r"(\d{1,5})((?:\s*(?:,|&|\band\b|\bor\b)\s*(?:id\s*)?\d{1,5}\b)*)",
     re.I,
 )
-_EVENT_LIST_INTRO = re.compile(r"\bfollowing\s+events?\s*:\s*((?:\d{1,5}\s*(?:,|\band\b|&)?\s*)+)", re.I)
+_EVENT_LIST_INTRO = re.compile(
+    r"\bfollowing\s+events?\s*:\s*((?:\d{1,5}\s*(?:,|\band\b|&)?\s*)+)", re.I
+)
 
 
 def extract_events(text: str) -> list[Event]:
@@ -143,8 +163,9 @@ _ASSEMBLY = re.compile(
     r"|\b(?:e?[abcd]x|e?[sd]i|e?[sb]p)\s*,",
     re.I,
 )
-_NOT_CODE_BEFORE = re.compile(r"(?:address|addr|at|offset|version|port|build|line|parameter)\s*:?\s*$",
-                              re.I)
+_NOT_CODE_BEFORE = re.compile(
+    r"(?:address|addr|at|offset|version|port|build|line|parameter)\s*:?\s*$", re.I
+)
 
 
 def extract_error_codes(text: str) -> list[ErrorCode]:
@@ -180,7 +201,9 @@ def _plausible_cued(printed: str, matched: str) -> bool:
     if printed.isdigit() and len(printed) == 8 and printed[0] in "8c":
         return True
     # Bare decimals need the cue right before: "error 1067", "NT Error: 11004".
-    return bool(re.search(r"(?:error|status|code|hresult|value)\s*[:=#]?\s*\(?-?\d+$", matched, re.I))
+    return bool(
+        re.search(r"(?:error|status|code|hresult|value)\s*[:=#]?\s*\(?-?\d+$", matched, re.I)
+    )
 
 
 def _line_of(text: str, pos: int) -> str:
@@ -197,7 +220,9 @@ _LINE_REF = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:Q|KB)?(\d{5,7})\b[ \t]*[-:]?[ 
 _ARTICLE_ID_TITLE = re.compile(r"ARTICLE-ID\s*:\s*Q(\d+)\s*\n\s*TITLE\s*:\s*(.+)", re.I)
 
 
-def extract_related(text: str, own_number: int, hints: list[Related] | None = None) -> list[Related]:
+def extract_related(
+    text: str, own_number: int, hints: list[Related] | None = None
+) -> list[Related]:
     """Every other KB article the text cites, in order of first appearance, with titles."""
     order: list[tuple[int, int]] = []  # (position, number)
     titles: dict[int, str] = {}
@@ -222,8 +247,9 @@ def extract_related(text: str, own_number: int, hints: list[Related] | None = No
     for match in _ARTICLE_ID_TITLE.finditer(text):
         titles.setdefault(int(match.group(1)), _clean_title(match.group(2)) or "")
     for hint in hints or []:
-        order.append((text.find(str(hint.number)) if str(hint.number) in text else len(text),
-                      hint.number))
+        order.append(
+            (text.find(str(hint.number)) if str(hint.number) in text else len(text), hint.number)
+        )
         if hint.title:
             titles.setdefault(hint.number, hint.title)
     seen: dict[int, Related] = {}
@@ -259,8 +285,17 @@ def title_tag(title: str) -> str | None:
     return match.group(1) if match else None
 
 
-_DATE_FORMATS = ("%d-%b-%Y", "%m/%d/%Y", "%Y-%m-%d", "%B %d, %Y", "%d %B %Y", "%b %d, %Y",
-                 "%A, %B %d, %Y", "%m/%d/%y", "%d-%b-%y")
+_DATE_FORMATS = (
+    "%d-%b-%Y",
+    "%m/%d/%Y",
+    "%Y-%m-%d",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%A, %B %d, %Y",
+    "%m/%d/%y",
+    "%d-%b-%y",
+)
 
 
 def iso_date(text: str | None) -> str | None:
@@ -270,8 +305,11 @@ def iso_date(text: str | None) -> str | None:
     text = " ".join(text.replace("\u00a0", " ").split()).strip(" .")
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text.title() if "%b" in fmt or "%B" in fmt else text,
-                                     fmt).date().isoformat()
+            return (
+                datetime.strptime(text.title() if "%b" in fmt or "%B" in fmt else text, fmt)
+                .date()
+                .isoformat()
+            )
         except ValueError:
             continue
     m = re.search(r"\d{4}-\d{2}-\d{2}", text)

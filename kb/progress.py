@@ -17,13 +17,22 @@ def bar(label: str) -> Iterator[Callable[[int], Callable[[], None] | None]]:
         yield lambda total: None
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
-        TextColumn(f"{label}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(f"{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
 
     def start(total: int) -> Callable[[], None] | None:

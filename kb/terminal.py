@@ -38,7 +38,9 @@ def show_article(article: Article) -> None:
             table.add_row(escape(e.source or "-"), str(e.event_id), escape(e.message or ""))
         console.print(table)
     if article.error_codes:
-        console.print("[dim]error codes[/] " + ", ".join(escape(c.code) for c in article.error_codes))
+        console.print(
+            "[dim]error codes[/] " + ", ".join(escape(c.code) for c in article.error_codes)
+        )
     for section in article.sections:
         console.rule(f"[bold]{escape(section.heading)}")
         console.print(Markdown(section.markdown))
@@ -51,8 +53,9 @@ def show_article(article: Article) -> None:
 def _marked(snippet: str) -> str:
     """'**word**' marks from the indexer -> Rich bold yellow."""
     parts = re.split(r"\*\*(.+?)\*\*", snippet)
-    return "".join(escape(p) if i % 2 == 0 else f"[bold yellow]{escape(p)}[/]"
-                   for i, p in enumerate(parts))
+    return "".join(
+        escape(p) if i % 2 == 0 else f"[bold yellow]{escape(p)}[/]" for i, p in enumerate(parts)
+    )
 
 
 def hits_table(result, query: str) -> None:

@@ -56,5 +56,6 @@ def sample_workspace(tmp_path_factory) -> Path:
 def run_kb(args: list[str], root: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "KB_ROOT": str(root), "COLUMNS": "200"}
     env.pop("KB_DEBUG", None)
-    return subprocess.run([KB, *args], capture_output=True, text=True, env=env, timeout=600,
-                          **kwargs)
+    return subprocess.run(
+        [KB, *args], capture_output=True, text=True, env=env, timeout=600, **kwargs
+    )

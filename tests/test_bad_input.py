@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_kb
 
 GOOD = ROOT / "articles" / "Q283238.TXT"
@@ -34,12 +33,17 @@ CASES = {
     "binary.dat": (bytes(range(256)) * 40, "binary"),
     "archive.txt.gz": (gzip.compress(GOOD.read_bytes()), "gzip"),
     "archive.zip": (_zip(), "zip"),
-    "not-kb.html": (b"<html><head><title>My cat</title></head><body><h1>My cat</h1>"
-                    b"<p>She likes fish.</p></body></html>", "no KB article number"),
-    "truncated.html": ((ROOT / "articles" / "KB279415.html").read_bytes()[:900],
-                       "no article text"),
-    "no-number.html": (b"<html><title>XCON: Something fails</title><body><h2>Symptoms</h2>"
-                       b"<p>It fails.</p></body></html>", "no KB article number"),
+    "not-kb.html": (
+        b"<html><head><title>My cat</title></head><body><h1>My cat</h1>"
+        b"<p>She likes fish.</p></body></html>",
+        "no KB article number",
+    ),
+    "truncated.html": ((ROOT / "articles" / "KB279415.html").read_bytes()[:900], "no article text"),
+    "no-number.html": (
+        b"<html><title>XCON: Something fails</title><body><h2>Symptoms</h2>"
+        b"<p>It fails.</p></body></html>",
+        "no KB article number",
+    ),
     "plain.txt": (b"just some notes\nnothing else\n", "not a KB article"),
 }
 
@@ -80,8 +84,13 @@ def test_missing_path_and_unreadable_folder(workspace, tmp_path):
 
 
 def test_deeply_nested_html_is_an_error_not_a_crash(workspace, tmp_path):
-    page = (b"<html><title>KB279415</title><body>" + b"<div>" * 10000 +
-            b"<h2>Symptoms</h2><p>deep</p>" + b"</div>" * 10000 + b"</body></html>")
+    page = (
+        b"<html><title>KB279415</title><body>"
+        + b"<div>" * 10000
+        + b"<h2>Symptoms</h2><p>deep</p>"
+        + b"</div>" * 10000
+        + b"</body></html>"
+    )
     bad = _make(tmp_path, "deep.html", page)
     result = run_kb(["add", str(bad)], workspace)
     assert "Traceback" not in result.stderr

@@ -15,11 +15,15 @@ def test_add_show_export_rebuild(workspace: Path):
     result = run_kb(["add", str(SAMPLE / "KB279415.html"), str(SAMPLE / "Q283238.TXT")], workspace)
     assert result.returncode == 0, result.stderr
     assert "added 2" in result.stdout and "failed 0" in result.stdout
-    stored = sorted(p.relative_to(workspace).as_posix()
-                    for p in (workspace / "articles").rglob("*") if p.is_file())
+    stored = sorted(
+        p.relative_to(workspace).as_posix()
+        for p in (workspace / "articles").rglob("*")
+        if p.is_file()
+    )
     assert stored == ["articles/KB279415/KB279415.html", "articles/KB283238/Q283238.TXT"]
     assert (workspace / "articles/KB279415/KB279415.html").read_bytes() == (
-        SAMPLE / "KB279415.html").read_bytes()
+        SAMPLE / "KB279415.html"
+    ).read_bytes()
 
     for alias in ("279415", "Q279415", "KB279415", "kb279415"):
         shown = run_kb(["show", alias, "--json"], workspace)

@@ -7,8 +7,20 @@ import pytest
 from kb import codes
 
 
-@pytest.mark.parametrize("notation", ["11004", "0x2AFC", "0x2afc", "0x00002AFC", "2AFC",
-                                      "0x80072AFC", "80072AFC", "2147953404", "-2147013892"])
+@pytest.mark.parametrize(
+    "notation",
+    [
+        "11004",
+        "0x2AFC",
+        "0x2afc",
+        "0x00002AFC",
+        "2AFC",
+        "0x80072AFC",
+        "80072AFC",
+        "2147953404",
+        "-2147013892",
+    ],
+)
 def test_notations_of_wsano_data_meet(notation):
     assert set(codes.query_keys(notation)) & set(codes.index_keys("11004", 11004))
 

@@ -20,8 +20,9 @@ def golds(real_corpus):
 def test_extraction_meets_the_floors(golds, variant):
     figures, misses = extraction.score(extraction.records_for(golds, VARIANTS[variant]))
     assert figures["articles"] == 40
-    shortfalls = {k: round(figures[k], 3) for k, floor in extraction.FLOORS.items()
-                  if figures[k] < floor}
+    shortfalls = {
+        k: round(figures[k], 3) for k, floor in extraction.FLOORS.items() if figures[k] < floor
+    }
     assert not shortfalls, f"{variant}: below floor {shortfalls}; misses: {misses}"
 
 
@@ -29,9 +30,15 @@ def test_variant_pages_really_are_other_markups(real_corpus):
     from kb.readers import read_bytes
 
     data = real_corpus.txt_path(279415).read_bytes()
-    formats = {name: read_bytes(render(279415, data)).source.format
-               for name, render in markups.RENDERERS.items()}
-    assert formats == {"support-site": "archive-html", "wiki": "archive-html",
-                       "html-1990s": "archive-html", "mhtml": "mhtml"}
+    formats = {
+        name: read_bytes(render(279415, data)).source.format
+        for name, render in markups.RENDERERS.items()
+    }
+    assert formats == {
+        "support-site": "archive-html",
+        "wiki": "archive-html",
+        "html-1990s": "archive-html",
+        "mhtml": "mhtml",
+    }
     assert b"<LI>" in markups.html_1990s(279415, data)
     assert b"</li>" not in markups.html_1990s(279415, data).lower().replace(b"</ul>", b"")

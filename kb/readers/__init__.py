@@ -44,7 +44,10 @@ def detect(data: bytes) -> str:
         raise IngestError("not a KB article: binary data")
     if mhtml.sniff(head):
         return mhtml.FORMAT
-    text_head = head.decode("latin-1")
+    text_head = head.decode("latin-1").lstrip("\ufeff\xef\xbb\xbf \t\r\n")
+    # A KB text file that talks about HTML tags is still a KB text file.
+    if kbtext.sniff(text_head[:200]) and not text_head.startswith("<"):
+        return kbtext.FORMAT
     if html.sniff(text_head):
         return html.FORMAT
     if kbtext.sniff(text_head):

@@ -78,12 +78,7 @@ def finish(draft: Draft) -> Article:
         raise IngestError("no article text found (no sections with content)")
     texts = [bl.to_text(s.blocks) for s in sections if s.kind != "applies_to"]
     body = "\n\n".join([title, *texts])
-    steps = [
-        step
-        for s in sections
-        if s.kind == "resolution"
-        for step in bl.steps_from(s.blocks)
-    ]
+    steps = [step for s in sections if s.kind == "resolution" for step in bl.steps_from(s.blocks)]
     products = draft.products or [
         bl.item_text(item)
         for s in sections

@@ -28,21 +28,92 @@ FORMAT = "archive-html"
 PRE_FORMAT = "kbarchive-html"
 
 _SNIFF = re.compile(r"<(?:!doctype\s+html|html|head|body|title|h[1-6]|p|div|table|pre)\b", re.I)
-_DROP = {"script", "style", "noscript", "iframe", "frame", "frameset", "form", "nav", "footer",
-         "button", "input", "select", "textarea", "object", "embed", "svg", "canvas", "template",
-         "link", "meta", "map", "area", "applet", "audio", "video", "head", "img"}
-_BLOCK = {"p", "div", "section", "article", "main", "aside", "blockquote", "center", "address",
-          "dl", "dt", "dd", "figure", "figcaption", "tr", "tbody", "thead", "tfoot", "body", "html",
-          "fieldset", "header", "hr", "caption", "td", "th", "xmp", "listing", "details", "summary"}
+_DROP = {
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "form",
+    "nav",
+    "footer",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "template",
+    "link",
+    "meta",
+    "map",
+    "area",
+    "applet",
+    "audio",
+    "video",
+    "head",
+    "img",
+}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "blockquote",
+    "center",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "tr",
+    "tbody",
+    "thead",
+    "tfoot",
+    "body",
+    "html",
+    "fieldset",
+    "header",
+    "hr",
+    "caption",
+    "td",
+    "th",
+    "xmp",
+    "listing",
+    "details",
+    "summary",
+}
 _LISTS = {"ul", "ol", "dir", "menu"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*", "cite": "*", "var": "*",
-             "code": "`", "tt": "`", "kbd": "`", "samp": "`"}
-_STOP_HEADINGS = re.compile(r"^(article info|properties|article properties|keywords|"
-                            r"give feedback|was this information helpful|related links)\b", re.I)
+_EMPHASIS = {
+    "b": "**",
+    "strong": "**",
+    "i": "*",
+    "em": "*",
+    "cite": "*",
+    "var": "*",
+    "code": "`",
+    "tt": "`",
+    "kbd": "`",
+    "samp": "`",
+}
+_STOP_HEADINGS = re.compile(
+    r"^(article info|properties|article properties|keywords|"
+    r"give feedback|was this information helpful|related links)\b",
+    re.I,
+)
 _BACK_TO_TOP = re.compile(r"^\W*back to (the )?top\W*$", re.I)
-_WAYBACK = re.compile(r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?"
-                      r"<!--\s*END WAYBACK TOOLBAR INSERT\s*-->", re.I | re.S)
+_WAYBACK = re.compile(
+    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?"
+    r"<!--\s*END WAYBACK TOOLBAR INSERT\s*-->",
+    re.I | re.S,
+)
 _KB_HREF = re.compile(
     r"(?:/kb/(?:Q)?(\d{4,7})\b|[?&;](?:kbid|id|articleid)=(?:kb;[a-z-]+;)?Q?(\d{4,7})\b"
     r"|scid=kb;[a-z-]+;Q?(\d{4,7})\b)",
@@ -88,8 +159,9 @@ def parse(text: str) -> Draft:
     draft.sections = walker.sections
     visible = body.get_text(" ")
     draft.number = _article_number(visible, canonical, title_tag, headings, walker.keyword_ids)
-    draft.keywords = [k for k in walker.keywords if not re.fullmatch(
-        rf"(?:KB|Q){draft.number}", k, re.I)]
+    draft.keywords = [
+        k for k in walker.keywords if not re.fullmatch(rf"(?:KB|Q){draft.number}", k, re.I)
+    ]
     draft.related_hints = [Related(kb_id(n), n) for n in walker.links if n != draft.number]
     return draft
 
@@ -106,12 +178,21 @@ def _strip_number_prefix(title: str) -> str:
 
 
 def _choose_title(headings: list[str], title_tag: str) -> str | None:
-    tag_title = _strip_number_prefix(re.split(r"\s+[|\u2013\u2014]\s+|\s+-\s+(?=[^-]*$)",
-                                              title_tag)[0]) if title_tag else ""
+    tag_title = (
+        _strip_number_prefix(re.split(r"\s+[|\u2013\u2014]\s+|\s+-\s+(?=[^-]*$)", title_tag)[0])
+        if title_tag
+        else ""
+    )
     candidates = [_strip_number_prefix(h) for h in headings if h and not section_kind(h)]
     for heading in candidates:
-        if tag_title and (heading.casefold() in title_tag.casefold()
-                          or tag_title.casefold() in heading.casefold()) and len(heading) > 8:
+        if (
+            tag_title
+            and (
+                heading.casefold() in title_tag.casefold()
+                or tag_title.casefold() in heading.casefold()
+            )
+            and len(heading) > 8
+        ):
             return heading
     generic = not tag_title or re.search(r"knowledge\s*base|\b(?:KB|Q)\d{4,7}\b", tag_title, re.I)
     if candidates and generic:
@@ -119,15 +200,19 @@ def _choose_title(headings: list[str], title_tag: str) -> str | None:
     return tag_title or (candidates[0] if candidates else None)
 
 
-def _article_number(visible: str, canonical: str, title_tag: str, headings: list[str],
-                    keyword_ids: list[int]) -> int | None:
+def _article_number(
+    visible: str, canonical: str, title_tag: str, headings: list[str], keyword_ids: list[int]
+) -> int | None:
     patterns = [
         (visible, r"\barticle\s*id\s*:?\s*(?:KB|Q)?(\d{3,7})\b"),
         (visible, r"previously\s+published\s+under\s+Q(\d{3,7})\b"),
         (canonical, _KB_HREF.pattern),
         (title_tag, r"\b(?:KB|Q)(\d{4,7})\b"),
         (" ".join(headings), r"^(?:KB|Q)(\d{4,7})\b"),
-        (visible, r"\b(?:KB|Knowledge Base)\s+article\s*(?:number|no\.?)?\s*:?\s*(?:Q|KB)?(\d{4,7})"),
+        (
+            visible,
+            r"\b(?:KB|Knowledge Base)\s+article\s*(?:number|no\.?)?\s*:?\s*(?:Q|KB)?(\d{4,7})",
+        ),
     ]
     for haystack, pattern in patterns:
         match = re.search(pattern, haystack, re.I)
@@ -140,8 +225,14 @@ def _kb_text_in_pre(soup: BeautifulSoup, title_tag: str) -> Draft | None:
     for pre in soup.find_all("pre"):
         text = pre.get_text()
         if kbtext.sniff(text):
-            heading = next((h.get_text() for h in soup.find_all(["h1", "h2"])
-                            if re.match(r"\s*Q\d+\s*:", h.get_text())), None)
+            heading = next(
+                (
+                    h.get_text()
+                    for h in soup.find_all(["h1", "h2"])
+                    if re.match(r"\s*Q\d+\s*:", h.get_text())
+                ),
+                None,
+            )
             title = _strip_number_prefix(_clean(heading or title_tag.split(" | ")[0]))
             draft = kbtext.parse(text, title=None, fmt=PRE_FORMAT)
             draft.title = draft.title or title or None
@@ -362,8 +453,11 @@ class _Walker:
         if len(inner) == 1 and isinstance(inner[0], bl.Para) and len(inner[0].lines) > 1:
             para = inner[0]
             md = para.md_lines or para.lines
-            out.append(bl.ListBlock(False, [[bl.Para([t], [m])] for t, m in
-                                           zip(para.lines, md, strict=True)]))
+            out.append(
+                bl.ListBlock(
+                    False, [[bl.Para([t], [m])] for t, m in zip(para.lines, md, strict=True)]
+                )
+            )
         else:
             out.extend(inner)
 
@@ -373,8 +467,10 @@ class _Walker:
             cells = [c for c in cells if c]
             if not cells:
                 continue
-            if len(cells) == 2 and cells[0].endswith(":") and self._metadata(
-                f"{cells[0].rstrip(': ')}: {cells[1]}"
+            if (
+                len(cells) == 2
+                and cells[0].endswith(":")
+                and self._metadata(f"{cells[0].rstrip(': ')}: {cells[1]}")
             ):
                 continue
             line = " | ".join(cells)

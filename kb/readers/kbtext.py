@@ -19,7 +19,7 @@ import re
 from kb import blocks as bl
 from kb import extract
 from kb.decode import decode
-from kb.readers.base import Draft, DraftSection, finish, section_kind
+from kb.readers.base import Draft, DraftSection, section_kind
 
 FORMAT = "kb-text"
 
@@ -183,8 +183,11 @@ def _close(sections: list[DraftSection], heading: str | None, lines: list[str]) 
 
 def _item_match(line: str) -> tuple[int, int, bool, bool, str] | None:
     """(marker indent, content indent, ordered, numeric, text) if the line starts an item."""
-    for pattern, ordered, numeric in ((_NUMBERED, True, True), (_LETTERED, False, False),
-                                      (_BULLET, False, False)):
+    for pattern, ordered, numeric in (
+        (_NUMBERED, True, True),
+        (_LETTERED, False, False),
+        (_BULLET, False, False),
+    ):
         m = pattern.match(line)
         if m:
             marker_indent = len(m.group(1))
@@ -220,11 +223,15 @@ def text_blocks(lines: list[str]) -> list[bl.Block]:
                 marker, content, ordered, numeric, text = item
                 continuation = [x.strip() for x in chunk[1:]]
                 own = bl.Para([" ".join([text, *continuation]).strip()])
-                while stack and (stack[-1][1] > marker or
-                                 (stack[-1][1] == marker and stack[-1][3] != ordered)):
+                while stack and (
+                    stack[-1][1] > marker or (stack[-1][1] == marker and stack[-1][3] != ordered)
+                ):
                     stack.pop()
-                if stack and stack[-1][1] == marker and stack[-1][3] == ordered and not (
-                    numeric and text and _restarts(stack[-1][0], first)
+                if (
+                    stack
+                    and stack[-1][1] == marker
+                    and stack[-1][3] == ordered
+                    and not (numeric and text and _restarts(stack[-1][0], first))
                 ):
                     stack[-1][0].items.append([own])
                     stack[-1] = (stack[-1][0], marker, content, ordered)
@@ -287,9 +294,15 @@ def _chunks(group: list[str]) -> list[list[str]]:
     chunks: list[list[str]] = []
     for line in group:
         item = _item_match(line)
-        if chunks and item and (first_item is None or item[0] <= first_item[1]):
-            chunks.append([line])
-        elif chunks and not item and not line.startswith(" ") and _item_match(chunks[-1][0]):
+        if (
+            chunks
+            and item
+            and (first_item is None or item[0] <= first_item[1])
+            or chunks
+            and not item
+            and not line.startswith(" ")
+            and _item_match(chunks[-1][0])
+        ):
             chunks.append([line])
         elif chunks:
             chunks[-1].append(line)

@@ -14,8 +14,9 @@ from kb.readers.base import Draft
 
 FORMAT = "mhtml"
 
-_SNIFF = re.compile(rb"^(?:From:|MIME-Version:|Content-Type:\s*multipart/related|Subject:|Date:)",
-                    re.I | re.M)
+_SNIFF = re.compile(
+    rb"^(?:From:|MIME-Version:|Content-Type:\s*multipart/related|Subject:|Date:)", re.I | re.M
+)
 
 
 def sniff(head: bytes) -> bool:

@@ -1,0 +1,127 @@
+"""The published site: pages, cross-links both ways, indexes, safety, no broken links."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import FIXTURES, ROOT, run_kb
+from sitecheck import broken_links
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("site")
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copy(FIXTURES / "hostile" / "KB999001.html", root / "articles" / "KB999001.html")
+    assert run_kb(["rebuild"], root).returncode == 0
+    result = run_kb(["publish"], root)
+    assert result.returncode == 0, result.stderr
+    return root / "public"
+
+
+def soup(site: Path, path: str) -> BeautifulSoup:
+    return BeautifulSoup((site / path).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_article_page(site):
+    page = soup(site, "kb/KB279415/index.html")
+    assert page.html["lang"] == "en"
+    assert len(page.find_all("h1")) == 1
+    assert page.h1.get_text() == (
+        "XCON: MSEXCHANGEMTA 9321 Error Message Occurs When You Try "
+        "to Start the Message Transfer Agent"
+    )
+    headings = [h.get_text() for h in page.find_all("h2")]
+    assert headings[:3] == ["Symptoms", "Event log", "Error codes"]
+    assert headings.index("Resolution") < headings.index("More information")
+    assert {"Related articles", "Cited by", "Provenance"} <= set(headings)
+    rows = page.select("table.events tbody tr")
+    assert [r.find_all("td")[1].get_text() for r in rows] == ["9321", "9266", "9406"]
+    assert rows[0].a["href"] == "../../events/msexchangemta/9321/index.html"
+    steps = page.select("section.section-resolution > ol > li")
+    assert len(steps) == 10 and len(steps[7].select("ul > li")) == 3
+    related = {a.get_text(): a["href"] for a in page.find(id="related").parent.find_all("a")}
+    assert related == {
+        "KB283238": "../../kb/KB283238/index.html",
+        "KB285350": "../../kb/KB285350/index.html",
+    }
+    cited_by = [a.get_text() for a in page.find(id="cited-by").parent.find_all("a")]
+    assert "KB279537" in cited_by
+    provenance = page.find(id="provenance").parent
+    assert provenance.a["href"] == "../../sources/KB279415/KB279415.html.txt"
+    assert (site / "sources/KB279415/KB279415.html.txt").read_bytes() == (
+        ROOT / "articles/KB279415.html"
+    ).read_bytes()
+
+
+def test_cited_by_links_back(site):
+    page = soup(site, "kb/KB283238/index.html")
+    cited_by = [a.get_text() for a in page.find(id="cited-by").parent.find_all("a")]
+    assert "KB279415" in cited_by
+
+
+def test_missing_cited_article_gets_its_own_page(site):
+    page = soup(site, "kb/KB285350/index.html")
+    assert "not in this archive" in page.get_text()
+    assert (
+        "XCON: MTA Does Not Completely Start After You Receive Windows NT Error 11004"
+        in page.h1.get_text()
+    )
+    assert [a.get_text() for a in page.main.find_all("a")] == ["KB279415"]
+
+
+def test_event_error_product_tag_pages(site):
+    event = soup(site, "events/msexchangemta/9321/index.html")
+    assert "KB279415" in [a.get_text() for a in event.main.find_all("a")]
+    events = soup(site, "events/index.html")
+    assert any(
+        "MSEXCHANGEMTA" in h.get_text() or "MSExchangeMTA" in h.get_text()
+        for h in events.find_all("h2")
+    )
+    code = soup(site, "errors/0x00002afc/index.html")
+    text = code.get_text()
+    assert "0x2AFC" in text and "11004" in text and "0x80072AFC" in text
+    assert "KB279415" in text
+    assert "KB279415" in soup(site, "tags/xcon/index.html").get_text()
+    product = soup(site, "products/microsoft-exchange-server-5-5-standard-edition/index.html")
+    assert "KB279415" in product.get_text()
+    home = soup(site, "index.html")
+    assert home.find("input", id="q") is not None and "articles" in home.get_text()
+
+
+def test_no_broken_internal_links_or_missing_assets(site):
+    assert broken_links(site) == []
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert (site / "static" / "style.css").is_file()
+
+
+def test_every_page_has_one_h1_and_lang(site):
+    for page in site.rglob("*.html"):
+        if "pagefind" in page.parts:
+            continue
+        doc = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert doc.html.get("lang") == "en", page
+        assert len(doc.find_all("h1")) == 1, page
+
+
+def test_hostile_page_cannot_execute_anything(site):
+    html = (site / "kb/KB999001/index.html").read_text(encoding="utf-8")
+    doc = BeautifulSoup(html, "html.parser")
+    scripts = doc.find_all("script")
+    assert [s.get("src") for s in scripts] == ["../../static/search.js"]
+    assert not doc.find_all(["iframe", "object", "embed", "svg", "style"])
+    assert [f.get("class") for f in doc.find_all("form")] == [["search"]]
+    for tag in doc.find_all(True):
+        assert not [a for a in tag.attrs if a.lower().startswith("on")], tag
+        for attr in ("href", "src", "action"):
+            assert not str(tag.get(attr, "")).lower().startswith("javascript:"), tag
+    assert "PWNED" in doc.get_text()  # the text is kept, escaped, as text
+    assert "<script>window.PWNED_TEXT" not in html
+    assert re.search(r"&lt;script&gt;window\.PWNED_TEXT", html)
+    # The original capture is published only as text.
+    assert (site / "sources/KB999001/KB999001.html.txt").exists()
+    assert not list((site / "sources").rglob("*.html"))
