@@ -60,7 +60,9 @@ def rebuild(
     tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=index_dir.parent))
     try:
         ix = index.create_in(tmp, make_schema(), indexname=INDEX_NAME)
-        kwargs = {"limitmb": limitmb}
+        # Separate files, not one compound file per segment: whoosh copies a compound
+        # segment's parts into memory on open, which costs a cold lookup ~0.15 s.
+        kwargs = {"limitmb": limitmb, "compound": False}
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True)
         writer = ix.writer(**kwargs)
@@ -91,7 +93,7 @@ def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
     if not exists(index_dir):
         return rebuild(index_dir, items)
     ix = index.open_dir(index_dir, indexname=INDEX_NAME)
-    writer = ix.writer(limitmb=128)
+    writer = ix.writer(limitmb=128, compound=False)
     for article in items:
         writer.update_document(**document(article))
     writer.commit()

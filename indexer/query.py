@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, index, qparser
+from whoosh import index
 from whoosh import query as q
 from whoosh.query import qcore
 
@@ -71,7 +71,7 @@ class Searcher:
         self.load = load
         self.ix = index.open_dir(index_dir, indexname=INDEX_NAME)
         self.searcher = self.ix.searcher()
-        self._text_parser: qparser.QueryParser | None = None
+        self._text_parser = None  # whoosh.qparser.MultifieldParser, made on first use
 
     def close(self) -> None:
         self.searcher.close()
@@ -134,6 +134,8 @@ class Searcher:
 
     def _text_query(self, text: str) -> q.Query:
         if self._text_parser is None:
+            from whoosh import qparser  # only text searches pay for the parser
+
             parser = qparser.MultifieldParser(
                 ["title", "symptoms", "body"],
                 self.ix.schema,
@@ -228,23 +230,26 @@ class Searcher:
                     terms=terms,
                 )
             )
-        return Result(hits=hits, total=results.estimated_length())
-
-
-class _MarkFormatter(highlight.Formatter):
-    """Matched words wrapped in ``**`` (the CLI turns them into colour)."""
-
-    between = " ... "
-
-    def format_token(self, text, token, replace=False):
-        return f"**{highlight.get_text(text, token, replace)}**"
+        # Whoosh only estimates the total of some queries; below the limit it is exact.
+        total = len(hits) if len(hits) < limit else max(len(hits), results.estimated_length())
+        return Result(hits=hits, total=total)
 
 
 def add_snippets(result: Result, load: Callable[[int], Article | None], width: int = 180) -> None:
     """Fill each hit's snippet from its record: the matching event or code, else text."""
+    from whoosh import highlight  # only needed when there are hits to show
+
+    class MarkFormatter(highlight.Formatter):
+        """Matched words wrapped in ``**`` (the CLI turns them into colour)."""
+
+        between = " ... "
+
+        def format_token(self, text, token, replace=False):
+            return f"**{highlight.get_text(text, token, replace)}**"
+
     analyzer = text_analyzer()
     fragmenter = highlight.ContextFragmenter(maxchars=width, surround=60)
-    formatter = _MarkFormatter()
+    formatter = MarkFormatter()
     for hit in result.hits:
         article = load(hit.number)
         if article is None:

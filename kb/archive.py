@@ -162,7 +162,10 @@ class Workspace:
         self.write_record_dict(article.to_dict())
 
     def write_record_dict(self, record: dict[str, Any]) -> None:
-        atomic_write(self.record_path(record["number"]), json.dumps(record, ensure_ascii=False))
+        self.write_record_text(record["number"], json.dumps(record, ensure_ascii=False))
+
+    def write_record_text(self, number: int, text: str) -> None:
+        atomic_write(self.record_path(number), text)
 
     @contextmanager
     def lock(self, notify: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -179,31 +182,6 @@ class Workspace:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def store_source(self, source: Path, number: int, sha: str) -> str:
-        """Copy a captured file into articles/KB<n>/, never overwriting another capture.
-
-        The copy is made under a temporary name and renamed; it is synced to disk with
-        the rest of the batch before the manifest names it (see save_manifest).
-        """
-        from kb.readers import safe_name
-
-        folder = self.articles / kb_id(number)
-        target = folder / safe_name(source.name)
-        if target.exists() and _sha_of(target) != sha:
-            target = folder / f"{target.stem}-{sha[:10]}{target.suffix}"
-        if not target.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-            os.close(fd)
-            try:
-                shutil.copyfile(source, tmp)
-                if _sha_of(Path(tmp)) != sha:
-                    raise IngestError("file changed while it was being added")
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-        return target.relative_to(self.root).as_posix()
 
 
 def _sha_of(path: Path) -> str:
@@ -270,47 +248,92 @@ def _collect(path: str, files: list[str], problems: list[tuple[str, str]]) -> No
 
 # ------------------------------------------------------------------------ parsing
 
-_KNOWN: frozenset[str] = frozenset()
+
+@dataclass
+class Parsed:
+    """What a worker sends back for one file (small: the record is already JSON)."""
+
+    path: str
+    sha256: str | None = None
+    error: str | None = None
+    number: int = 0
+    format: str = ""
+    revision: str | None = None
+    modified: str | None = None
+    stored: str | None = None  # workspace-relative path the capture is meant to have
+    staged: str | None = None  # temporary copy beside it, renamed into place by the caller
+    record: str | None = None  # the record as JSON, source.path == stored
 
 
-def _init_worker(known: frozenset[str]) -> None:
-    global _KNOWN
-    _KNOWN = known
+_WORKER: dict[str, Any] = {}
 
 
-def _parse_one(path: str) -> tuple[str, str | None, dict[str, Any] | None, str | None]:
-    """(path, sha256, record dict, error) for one file; runs in a worker process."""
-    from kb.readers import load, read_bytes, sha256
+def _init_worker(root: str, known: frozenset[str]) -> None:
+    _WORKER.update(root=Path(root), known=known)
 
+
+def _parse_one(path: str) -> Parsed:
+    """Read, hash, parse one file and stage its copy; runs in a worker process."""
+    from kb.readers import load, read_bytes, safe_name, sha256
+
+    root: Path = _WORKER["root"]
     try:
         data = load(path)
         sha = sha256(data)
-        if sha in _KNOWN:
-            return path, sha, None, None
+        if sha in _WORKER["known"]:
+            return Parsed(path, sha)
         article = read_bytes(data, path)
-        return path, sha, article.to_dict(), None
+        resolved = Path(path).resolve()
+        articles = root / ARTICLES
+        staged = None
+        if resolved.is_relative_to(articles):
+            stored = resolved.relative_to(root).as_posix()  # already archived: kept in place
+        else:
+            folder = articles / kb_id(article.number)
+            stored = (folder / safe_name(resolved.name)).relative_to(root).as_posix()
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, staged = tempfile.mkstemp(prefix=".incoming-", suffix=".tmp", dir=folder)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        article.source.path = stored
+        return Parsed(
+            path,
+            sha,
+            number=article.number,
+            format=article.source.format,
+            revision=article.revision,
+            modified=article.modified,
+            stored=stored,
+            staged=staged,
+            record=json.dumps(article.to_dict(), ensure_ascii=False),
+        )
     except IngestError as exc:
-        return path, None, None, exc.reason
+        return Parsed(path, error=exc.reason)
+    except OSError as exc:
+        return Parsed(path, error=f"cannot store: {exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - never let one file end the batch
-        return path, None, None, f"could not be read ({type(exc).__name__}: {exc})"
+        return Parsed(path, error=f"could not be read ({type(exc).__name__}: {exc})")
 
 
 def parse_files(
+    root: Path,
     paths: list[str],
     known: frozenset[str],
     jobs: int | None = None,
     on_result: Callable[[], None] | None = None,
-) -> Iterator[tuple]:
+) -> Iterator[Parsed]:
     """Parse files on every core; yields results in input order."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < 64:
-        _init_worker(known)
+        _init_worker(str(root), known)
         for path in paths:
             yield _parse_one(path)
             if on_result:
                 on_result()
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(known,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(str(root), known)
+    ) as pool:
         for result in pool.map(_parse_one, paths, chunksize=32):
             yield result
             if on_result:
@@ -374,82 +397,88 @@ def _ingest(
     progress: Callable[[int], Callable[[], None] | None] | None,
     origins: dict[str, str] | None,
 ) -> None:
-    """Parse files on every core; store new captures; write the records they change."""
+    """Parse files on every core; store new captures; write the records they change.
+
+    An article's record is built from its newest capture (see Capture.order_key), so a
+    new capture replaces the record only if it is newer than the current one.
+    """
     by_sha = {c.sha256: c for c in manifest.values()}
+    current: dict[int, Capture] = {}
+    for capture in manifest.values():
+        best = current.get(capture.number)
+        if best is None or capture.order_key() > best.order_key():
+            current[capture.number] = capture
+    counts: dict[int, int] = {}
+    for capture in manifest.values():
+        counts[capture.number] = counts.get(capture.number, 0) + 1
     tick = progress(len(files)) if progress else None
-    fresh: dict[str, dict[str, Any]] = {}  # capture path -> record, for this batch
-    for path, sha, record, error in parse_files(files, frozenset(by_sha), jobs, tick):
-        if error:
-            report.failed.append((path, error))
+    for item in parse_files(ws.root, files, frozenset(by_sha), jobs, tick):
+        if item.error:
+            report.failed.append((item.path, item.error))
             continue
-        if sha in by_sha:
-            report.unchanged.append(kb_id(by_sha[sha].number))
+        if item.sha256 in by_sha:
+            _discard(ws, item)
+            report.unchanged.append(kb_id(by_sha[item.sha256].number))
             continue
         try:
-            capture = _register(ws, path, sha, record, origins)
-        except (IngestError, OSError) as exc:
-            report.failed.append((path, str(getattr(exc, "reason", None) or exc)))
+            capture = _place(ws, item, origins)
+        except OSError as exc:
+            _discard(ws, item)
+            report.failed.append((item.path, f"cannot store: {exc.strerror or exc}"))
             continue
         manifest[capture.path] = capture
-        by_sha[sha] = capture
-        record["source"]["path"] = capture.path
+        by_sha[capture.sha256] = capture
         number = capture.number
-        seen = number in report.changed_ids or ws.record_path(number).exists()
-        (report.updated if seen else report.added).append(kb_id(number))
+        counts[number] = counts.get(number, 0) + 1
         report.changed_ids.add(number)
-        fresh[capture.path] = record
-    _write_current(ws, manifest, report.changed_ids, fresh, report)
+        best = current.get(number)
+        if best is None:
+            report.added.append(kb_id(number))
+        else:
+            report.updated.append(kb_id(number))
+        if best is None or capture.order_key() > best.order_key():
+            current[number] = capture
+            ws.write_record_text(number, item.record)
+        if counts[number] > 1:
+            newest = current[number]
+            report.messages.append(
+                f"{kb_id(number)}: {counts[number]} captures kept; current is {newest.path}"
+                f" (revision {newest.revision or '?'}, {newest.modified or 'undated'})"
+            )
 
 
-def _register(
-    ws: Workspace, path: str, sha: str, record: dict[str, Any], origins: dict[str, str] | None
-) -> Capture:
-    resolved = Path(path).resolve()
-    number = record["number"]
-    if resolved.is_relative_to(ws.articles.resolve()):
-        rel = resolved.relative_to(ws.root).as_posix()  # already in the archive: keep in place
-    else:
-        rel = ws.store_source(resolved, number, sha)
+def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Capture:
+    """Rename a staged copy to its place in articles/, never over another capture."""
+    stored = item.stored
+    if item.staged:
+        target = ws.root / stored
+        if target.exists():
+            if _sha_of(target) == item.sha256:
+                Path(item.staged).unlink(missing_ok=True)
+            else:
+                target = target.with_name(f"{target.stem}-{item.sha256[:10]}{target.suffix}")
+                os.replace(item.staged, target)
+                stored = target.relative_to(ws.root).as_posix()
+                record = json.loads(item.record)
+                record["source"]["path"] = stored
+                item.record = json.dumps(record, ensure_ascii=False)
+        else:
+            os.replace(item.staged, target)
     return Capture(
-        path=rel,
-        sha256=sha,
-        number=number,
-        format=record["source"]["format"],
-        revision=record.get("revision"),
-        modified=record.get("modified"),
+        path=stored,
+        sha256=item.sha256,
+        number=item.number,
+        format=item.format,
+        revision=item.revision,
+        modified=item.modified,
         added=time.time(),
-        origin=(origins or {}).get(path, str(resolved)),
+        origin=(origins or {}).get(item.path, str(Path(item.path).resolve())),
     )
 
 
-def _write_current(
-    ws: Workspace,
-    manifest: dict[str, Capture],
-    numbers: set[int],
-    fresh: dict[str, dict[str, Any]],
-    report: AddReport,
-) -> None:
-    """For each changed article, make its record the one built from its newest capture."""
-    from kb.readers import read_file
-
-    by_number: dict[int, list[Capture]] = {}
-    for capture in manifest.values():
-        if capture.number in numbers:
-            by_number.setdefault(capture.number, []).append(capture)
-    for number in sorted(numbers):
-        captures = sorted(by_number[number], key=Capture.order_key, reverse=True)
-        newest = captures[0]
-        record = fresh.get(newest.path)
-        if record is None:
-            article = read_file(ws.root / newest.path)
-            article.source.path = newest.path
-            record = article.to_dict()
-        ws.write_record_dict(record)
-        if len(captures) > 1:
-            report.messages.append(
-                f"{kb_id(number)}: {len(captures)} captures kept; current is {newest.path}"
-                f" (revision {newest.revision or '?'}, {newest.modified or 'undated'})"
-            )
+def _discard(ws: Workspace, item: Parsed) -> None:
+    if item.staged:
+        Path(item.staged).unlink(missing_ok=True)
 
 
 def _index_procs(count: int, jobs: int | None) -> int:

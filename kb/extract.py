@@ -19,8 +19,13 @@ from kb.model import ErrorCode, Event, Related, kb_id
 # --------------------------------------------------------------------------- events
 
 _EVENT_ID_LINE = re.compile(r"^\s*(?:event\s*id|event\s*identifier|id)\s*[:=]\s*(\d{1,5})\b", re.I)
-_SOURCE_LINE = re.compile(r"^\s*(?:event\s+)?source\s*:\s*(.+?)\s*$", re.I)
-_DESCRIPTION_LINE = re.compile(r"^\s*description\s*:\s*(.*)$", re.I)
+# Event Viewer fields, one a line or several on one line ("Event ID: 9321 Source: X
+# Description: ..."); a field's value ends where the next field name begins.
+_FIELD_NAMES = r"(?:description|type|category|event\s*id|event\s*type|id|user|computer|date|time)"
+_SOURCE_FIELD = re.compile(
+    rf"\b(?:event\s+)?source\s*:\s*(.+?)\s*(?=\s{_FIELD_NAMES}\s*:|$)", re.I | re.M
+)
+_DESCRIPTION_FIELD = re.compile(r"\bdescription\s*:\s*(.*)", re.I | re.S)
 _DETAIL_LINE = re.compile(
     r"^\s*(?:event\s+)?(?:type|category|date|time|user|computer|source|id|event\s*id)\s*:", re.I
 )
@@ -83,12 +88,9 @@ def _events_in_block(lines: list[str]) -> list[Event]:
         # The entry's own lines: from the line after the previous entry to the next ID.
         window = lines[start:end]
         event_id = int(_EVENT_ID_LINE.match(lines[row]).group(1))
-        source = None
-        for line in window:
-            m = _SOURCE_LINE.match(line)
-            if m:
-                source = m.group(1).strip()
-                break
+        joined = "\n".join(window)
+        source_match = _SOURCE_FIELD.search(joined)
+        source = source_match.group(1).strip() if source_match else None
         events.append(Event(source=source, event_id=event_id, message=_description(lines[row:end])))
     # Event-log lines: "MSEXCHANGEMTA 9321" followed by its message.
     for i, line in enumerate(lines):
@@ -109,11 +111,10 @@ def _events_in_block(lines: list[str]) -> list[Event]:
 
 
 def _description(lines: list[str]) -> str | None:
-    for i, line in enumerate(lines):
-        m = _DESCRIPTION_LINE.match(line)
-        if m:
-            rest = [m.group(1), *(x.strip() for x in lines[i + 1 :])]
-            return " ".join(x for x in rest if x).strip() or None
+    joined = "\n".join(lines)
+    match = _DESCRIPTION_FIELD.search(joined)
+    if match:
+        return " ".join(match.group(1).split()) or None
     body = [x.strip() for x in lines[1:] if x.strip() and not _DETAIL_LINE.match(x)]
     return " ".join(body) or None
 

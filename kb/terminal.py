@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
@@ -17,6 +16,8 @@ def _console() -> Console:
 
 
 def show_article(article: Article) -> None:
+    from rich.markdown import Markdown
+
     console = _console()
     console.print(f"[bold]{escape(article.id)}[/]  {escape(article.title)}")
     facts = [
