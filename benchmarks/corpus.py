@@ -48,3 +48,39 @@ def html_dir() -> Path:
 
 def txt_path(number: int) -> Path:
     return txt_dir() / f"{number // 1000:03d}" / f"Q{number}.TXT"
+
+
+def code_fingerprint() -> str:
+    """A hash of the project's code, to know whether a cached workspace is current."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for package in ("kb", "indexer"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def full_workspace() -> Path:
+    """The whole corpus added to a workspace by the current code, built once and cached.
+
+    Takes about two minutes on two cores the first time; reused while the code of
+    ``kb/`` and ``indexer/`` is unchanged. Older cached workspaces are removed.
+    """
+    import shutil
+
+    from kb.archive import Workspace, add_files
+
+    root = CACHE.parent / f"workspace-{code_fingerprint()}"
+    done = root / ".kb" / "complete"
+    if not done.exists():
+        for old in CACHE.parent.glob("workspace-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        root.mkdir(parents=True)
+        report = add_files(Workspace(root), [str(txt_dir()), str(html_dir())])
+        if report.failed:
+            raise RuntimeError(
+                f"corpus ingest failed for {len(report.failed)} files: {report.failed[:3]}"
+            )
+        done.write_text("ok\n")
+    return root

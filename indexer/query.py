@@ -104,7 +104,11 @@ class Searcher:
         if not keys:
             raise QueryError(f"not an error code: {code!r} (try 0x80004005, 11004, -1018, L1073)")
         required = q.Or([q.Term("codes", k) for k in keys])
-        rank = q.Or([q.Term("title", code.lower()), q.Term("symptoms", code.lower())])
+        # Ranking: articles that print the code (in any notation) in title or symptoms.
+        printed = {code.lower()}
+        for value in codes.interpret(code):
+            printed.update(f.lower() for f in codes.notations(value) if " " not in f)
+        rank = q.Or([q.Term(field, p) for p in sorted(printed) for field in ("title", "symptoms")])
         return self._run(q.AndMaybe(required, rank), limit, ["error code"])
 
     def search(
