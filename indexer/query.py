@@ -58,7 +58,7 @@ _FIELD_LABELS = {
     "products": "product",
     "keywords": "keyword",
 }
-_EVENT_WORD = re.compile(r"^(?:(?P<source>[^:]+):)?(?P<id>\d{1,5})$")
+_EVENT_WORD = re.compile(r"^(?:(?P<source>.+):)?(?P<id>\d{1,5})$", re.S)
 
 
 class Searcher:
@@ -86,7 +86,8 @@ class Searcher:
 
     def event(self, spec: str, source: str | None = None, limit: int = 20) -> Result:
         """``9321``, ``MSExchangeMTA:9321`` or ``9321`` with ``source``."""
-        match = _EVENT_WORD.match(spec.strip())
+        given_source, _, given_id = spec.strip().rpartition(":")
+        match = _EVENT_WORD.match(f"{given_source}:{given_id}" if given_source else given_id)
         if not match:
             raise QueryError(
                 f"not an event ID: {spec!r} (expected a number such as 9321 "

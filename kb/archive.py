@@ -110,6 +110,7 @@ class Workspace:
         self.records_dir = self.state / "records"
         self.manifest_path = self.state / "captures.json"
         self.index_dir = self.state / "index"
+        self.site_dir = self.root / "public"
 
     # ------------------------------------------------------------------ reading
 
@@ -362,6 +363,7 @@ def add_files(
         _ingest(ws, files, manifest, report, jobs, progress, origins)
         ws.save_manifest(manifest)
         _update_index(ws, report.changed_ids, jobs)
+        _update_site(ws, report)
     return report
 
 
@@ -479,6 +481,21 @@ def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Captu
 def _discard(ws: Workspace, item: Parsed) -> None:
     if item.staged:
         Path(item.staged).unlink(missing_ok=True)
+
+
+def _update_site(ws: Workspace, report: AddReport) -> None:
+    """If the workspace has a published site, rewrite just the pages the change touches."""
+    if not report.changed_ids or not (ws.site_dir / "index.html").exists():
+        return
+    from kb import publish
+
+    result = publish.update(ws.records_dir, ws.site_dir, report.changed_ids, workspace_root=ws.root)
+    if result is not None:
+        bundle = f"{result.search_bytes / 1e3:.0f} kB in {result.seconds_search:.1f} s"
+        report.messages.append(
+            f"site: {result.pages} pages rewritten in {result.seconds_pages:.2f} s"
+            f" (+ search bundle {bundle})"
+        )
 
 
 def _index_procs(count: int, jobs: int | None) -> int:

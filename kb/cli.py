@@ -285,9 +285,10 @@ def publish(
     numbers = ws.record_numbers()
     if not numbers:
         raise _fail("no records to publish; run 'kb add FILE' or 'kb rebuild' first", 1)
-    target = out or ws.root / "public"
+    target = out or ws.site_dir
     with bar("publishing") as progress:
         report = site.publish(
+            ws.records_dir,
             ws.iter_records(),
             target,
             workspace_root=ws.root,
@@ -319,7 +320,7 @@ def serve(
     """Serve the published site for a local look (Ctrl-C stops)."""
     from kb.serve import serve_forever
 
-    folder = directory or _workspace(root).root / "public"
+    folder = directory or _workspace(root).site_dir
     if not (folder / "index.html").is_file():
         raise _fail(f"no site in {folder}; run 'kb publish' first", 1)
     serve_forever(folder, host, port, announce=print)

@@ -13,6 +13,7 @@ captures are published as ``.txt`` files.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kb import codes
@@ -175,33 +176,51 @@ def source_copy_path(article: Article) -> str | None:
     return f"sources/{article.id}/{Path(article.source.path).name}.txt"
 
 
-def render_article(site: Site, number: int, renderer: Renderer) -> tuple[str, str]:
-    article = site.articles[number]
-    path = article_url(number) + "index.html"
+def render_article(site: Site, article: Article, renderer: Renderer) -> tuple[str, str]:
+    path = article_url(article.number) + "index.html"
     html = renderer.page("article.html", path, **_article_context(site, article, renderer))
     return path, html
 
 
 # ------------------------------------------------------------------ the writer
 
+STATE = ".kbsite.json"  # the summaries a later incremental update starts from
+
+
+def summary(article: Article) -> Article:
+    """What other pages need of an article: everything but its text."""
+    return replace(article, sections=[], resolution_steps=[])
+
 
 _WORKER: dict = {}
 
 
-def _init_worker(site: Site, base_url: str, out: str) -> None:
-    _WORKER.update(site=site, renderer=Renderer(base_url), out=Path(out))
+def _init_worker(site: Site, base_url: str, out: str, records: str) -> None:
+    _WORKER.update(site=site, renderer=Renderer(base_url), out=Path(out), records=Path(records))
 
 
-def _write_articles(numbers: list[int]) -> int:
+def _load(records: Path, number: int) -> Article:
+    path = records / f"{kb_id(number)}.json"
+    return Article.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
+    """Render and write article pages; return their search records too."""
+    from kb.search_index import search_record
+
     site, renderer, out = _WORKER["site"], _WORKER["renderer"], _WORKER["out"]
-    total = 0
+    search: list[dict] = []
     for number in numbers:
-        path, html = render_article(site, number, renderer)
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
-        total += 1
-    return total
+        article = _load(_WORKER["records"], number)
+        path, html = render_article(site, article, renderer)
+        _write(out / path, html)
+        search.append(search_record(article))
+    return len(numbers), search
+
+
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
 
 
 @dataclass
@@ -215,7 +234,8 @@ class PublishReport:
 
 
 def publish(
-    records: Iterable[Article],
+    records_dir: Path,
+    summaries: Iterable[Article],
     out: Path,
     *,
     workspace_root: Path | None = None,
@@ -224,42 +244,51 @@ def publish(
     search: bool = True,
     progress: Callable[[int], Callable[[], None] | None] | None = None,
 ) -> PublishReport:
-    """Build the whole site into ``out`` (built aside, then swapped in)."""
+    """Build the whole site into ``out`` (built aside, then swapped in).
+
+    ``summaries`` are the records (their text is not needed and may be left out);
+    article pages are rendered by workers that read full records from ``records_dir``.
+    """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     report = PublishReport()
     try:
         start = time.perf_counter()
-        site = Site.from_records(records)
+        site = Site.from_records(summary(a) for a in summaries)
         report.articles = len(site.articles)
         numbers = sorted(site.articles)
         jobs = jobs or os.cpu_count() or 1
         tick = progress(len(numbers)) if progress else None
-        if jobs > 1 and len(numbers) > 500:
-            chunks = [numbers[i : i + 250] for i in range(0, len(numbers), 250)]
-            with ProcessPoolExecutor(
-                jobs, initializer=_init_worker, initargs=(site, base_url, str(tmp))
-            ) as pool:
-                for done in pool.map(_write_articles, chunks):
+        search_records: list[dict] = []
+        chunks = [numbers[i : i + 200] for i in range(0, len(numbers), 200)]
+        init = (site, base_url, str(tmp), str(records_dir))
+        if jobs > 1 and len(numbers) > 400:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
+                results = pool.map(_write_articles, chunks)
+                for done, found in results:
                     report.pages += done
-                    if tick:
-                        for _ in range(done):
-                            tick()
+                    search_records += found
+                    for _ in range(done if tick else 0):
+                        tick()
         else:
-            _init_worker(site, base_url, str(tmp))
-            report.pages += _write_articles(numbers)
+            _init_worker(*init)
+            for chunk in chunks:
+                done, found = _write_articles(chunk)
+                report.pages += done
+                search_records += found
         renderer = Renderer(base_url)
         report.pages += write_index_pages(site, renderer, tmp, site_pages(site))
         copy_theme(tmp)
         if workspace_root:
             copy_sources(site.articles.values(), workspace_root, tmp)
+        save_state(site, tmp)
         report.seconds_pages = time.perf_counter() - start
         if search:
             start = time.perf_counter()
             from kb.search_index import build_search_index
 
-            report.search_bytes = build_search_index(site, tmp)
+            report.search_bytes = build_search_index(search_records, tmp)
             report.seconds_search = time.perf_counter() - start
         old = out.with_name(out.name + ".old")
         if out.exists():
@@ -270,6 +299,110 @@ def publish(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def save_state(site: Site, out: Path) -> None:
+    from kb.archive import atomic_write
+
+    data = [a.to_dict() for a in site.articles.values()]
+    atomic_write(out / STATE, json.dumps(data, ensure_ascii=False))
+
+
+def load_state(out: Path) -> Site | None:
+    path = out / STATE
+    if not path.is_file():
+        return None
+    return Site.from_records(Article.from_dict(d) for d in json.loads(path.read_text("utf-8")))
+
+
+def update(
+    records_dir: Path,
+    out: Path,
+    numbers: Iterable[int],
+    *,
+    workspace_root: Path,
+    base_url: str = "",
+    search: bool = True,
+) -> PublishReport | None:
+    """Rewrite only the pages that changed articles touch; None if there is no site yet.
+
+    Touched: each article's page, the pages of what it cites and of what cites it, its
+    event, error-code, product and tag pages (before and after the change), the index
+    pages and the home page. Its text goes into a small extra Pagefind bundle that the
+    search box merges with the main one, so nothing else is re-indexed.
+    """
+    from kb.archive import atomic_write
+
+    out = Path(out).resolve()
+    old_site = load_state(out)
+    if old_site is None:
+        return None
+    start = time.perf_counter()
+    report = PublishReport()
+    numbers = sorted(set(numbers))
+    fresh = {
+        n: _load(records_dir, n) for n in numbers if (records_dir / f"{kb_id(n)}.json").exists()
+    }
+    summaries = dict(old_site.articles)
+    for n in numbers:
+        summaries.pop(n, None)
+        if n in fresh:
+            summaries[n] = summary(fresh[n])
+    site = Site.from_records(summaries[n] for n in sorted(summaries))
+    before = [old_site.articles[n] for n in numbers if n in old_site.articles]
+    after = [summaries[n] for n in numbers if n in summaries]
+    touched_articles: set[int] = set(numbers)
+    for article in before + after:
+        touched_articles.update(r.number for r in article.related)
+        touched_articles.update(site.cited_by.get(article.number, []))
+        touched_articles.update(old_site.cited_by.get(article.number, []))
+    renderer = Renderer(base_url)
+    for n in sorted(touched_articles):
+        if n in site.articles:
+            article = fresh.get(n) or _load(records_dir, n)
+            path, html = render_article(site, article, renderer)
+        elif n in site.cited_by:
+            path = f"kb/{kb_id(n)}/index.html"
+            html = render_page(site, renderer, path)
+        else:
+            continue
+        atomic_write(out / path, html)
+        report.written.append(path)
+    pages = {
+        "index.html",
+        "events/index.html",
+        "errors/index.html",
+        "products/index.html",
+        "tags/index.html",
+    }
+    for article in before + after:
+        pages.update(
+            f"events/{event_source_slug(e.source)}/{e.event_id}/index.html" for e in article.events
+        )
+        pages.update(f"errors/{code_key(c.code, c.value)}/index.html" for c in article.error_codes)
+        pages.update(f"products/{slug(p)}/index.html" for p in article.products)
+        if article.tag:
+            pages.add(f"tags/{slug(article.tag)}/index.html")
+    existing = set(site_pages(site))
+    for path in sorted(pages):
+        if path in existing:
+            atomic_write(out / path, render_page(site, renderer, path))
+            report.written.append(path)
+        elif (out / path).exists():
+            (out / path).unlink()  # an event/code/product nobody mentions any more
+            report.written.append(path)
+    copy_sources(fresh.values(), workspace_root, out)
+    save_state(site, out)
+    report.pages = len(report.written)
+    report.articles = len(site.articles)
+    report.seconds_pages = time.perf_counter() - start
+    if search and fresh:
+        from kb.search_index import add_search_bundle, search_record
+
+        start = time.perf_counter()
+        report.search_bytes = add_search_bundle([search_record(a) for a in fresh.values()], out)
+        report.seconds_search = time.perf_counter() - start
+    return report
 
 
 def site_pages(site: Site) -> list[str]:

@@ -16,7 +16,6 @@ from kb import codes
 
 if TYPE_CHECKING:
     from kb.model import Article
-    from kb.publish import Site
 
 BUNDLE = "pagefind"
 
@@ -68,9 +67,28 @@ async def _build(records: list[dict], bundle: Path) -> None:
             )
 
 
-def build_search_index(site: Site, out: Path, name: str = BUNDLE) -> int:
-    """Write the Pagefind bundle under ``out/name``; returns its size in bytes."""
+def build_search_index(records: list[dict], out: Path, name: str = BUNDLE) -> int:
+    """Write a Pagefind bundle of these search records under ``out/name``; its bytes."""
     bundle = out / name
-    records = [search_record(site.articles[n]) for n in sorted(site.articles)]
-    asyncio.run(_build(records, bundle))
+    asyncio.run(_build(sorted(records, key=lambda r: r["url"]), bundle))
     return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+
+
+EXTRA = "pagefind-added"
+EXTRA_LIST = "static/bundles.json"
+
+
+def add_search_bundle(records: list[dict], out: Path) -> int:
+    """Index just these records as one more bundle, listed for the search box to merge."""
+    import json
+    import time
+
+    name = f"{EXTRA}/{time.strftime('%Y%m%d%H%M%S')}-{len(records)}"
+    size = build_search_index(records, out, name)
+    listing = out / EXTRA_LIST
+    bundles = json.loads(listing.read_text()) if listing.exists() else []
+    bundles.append(name + "/")
+    from kb.archive import atomic_write
+
+    atomic_write(listing, json.dumps(bundles))
+    return size

@@ -108,3 +108,26 @@ def test_pages_read_without_javascript(server, browser):
     assert "An RPC communications error occurred" in page.inner_text("main")
     assert page.locator("table.events tbody tr").count() == 3
     context.close()
+
+
+def test_article_added_after_publish_is_found_by_the_search_box(tmp_path, browser):
+    from kb.serve import make_server
+
+    root = tmp_path / "ws"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    (root / "articles" / "Q279537.TXT").unlink()
+    assert run_kb(["rebuild"], root).returncode == 0
+    assert run_kb(["publish"], root).returncode == 0
+    assert run_kb(["add", str(ROOT / "articles" / "Q279537.TXT")], root).returncode == 0
+    httpd = make_server(root / "public", "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        page.fill("#q", "bindback")  # a word only the added article uses
+        page.press("#q", "Enter")
+        page.locator("#search-results a", has_text="KB279537").first.wait_for(timeout=15000)
+        page.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

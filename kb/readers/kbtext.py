@@ -256,8 +256,19 @@ def text_blocks(lines: list[str]) -> list[bl.Block]:
                 else:
                     target.append(bl.Code(_dedent(chunk)))
             else:
-                target.append(bl.Para([" ".join(x.strip() for x in chunk)]))
+                target.append(_paragraph(chunk))
     return root
+
+
+_FIELD_LINE = re.compile(r"^\s*[A-Za-z][\w /()-]{0,30}\s*[:=]\s*\S")
+
+
+def _paragraph(chunk: list[str]) -> bl.Para:
+    """Lines of prose are one paragraph; 'Field: value' lines (an Event Viewer entry
+    printed at paragraph indent) keep their line breaks."""
+    if len(chunk) > 1 and sum(bool(_FIELD_LINE.match(x)) for x in chunk) >= 2:
+        return bl.Para([x.strip() for x in chunk])
+    return bl.Para([" ".join(x.strip() for x in chunk)])
 
 
 def _restarts(current: bl.ListBlock, line: str) -> bool:

@@ -6,6 +6,14 @@ let pagefind = null;
 async function load() {
   if (!pagefind) {
     pagefind = await import(new URL(root + "pagefind/pagefind.js", document.baseURI).href);
+    await pagefind.options({ excerptLength: 30 });
+    // Articles added since the last full publish live in extra bundles (kb add).
+    try {
+      const extra = await (await fetch(root + "static/bundles.json")).json();
+      for (const bundle of extra) {
+        await pagefind.mergeIndex(new URL(root + bundle, document.baseURI).href);
+      }
+    } catch (err) { /* no extra bundles */ }
     await pagefind.init();
   }
   return pagefind;
@@ -29,7 +37,10 @@ async function run(query) {
     box.replaceChildren(el("p", {}, "Search needs the site to be served over HTTP (kb serve)."));
     return;
   }
-  const results = await Promise.all(search.results.slice(0, 20).map((r) => r.data()));
+  const all = await Promise.all(search.results.slice(0, 40).map((r) => r.data()));
+  // An article re-added since the full publish is in two bundles: show it once.
+  const seen = new Set();
+  const results = all.filter((d) => !seen.has(d.url) && seen.add(d.url)).slice(0, 20);
   const list = el("ol", { class: "results" });
   for (const data of results) {
     const item = el("li");
@@ -43,7 +54,7 @@ async function run(query) {
     item.append(link, excerpt);
     list.append(item);
   }
-  const heading = el("h2", {}, `${search.results.length} results for “${query}”`);
+  const heading = el("h2", {}, `${results.length} results for “${query}”`);
   box.replaceChildren(heading, list);
 }
 

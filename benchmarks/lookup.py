@@ -1,0 +1,114 @@
+"""Lookup speed on the whole corpus: cold (a new ``kb event`` process) and warm (many
+queries against one open index).
+
+    python -m benchmarks.lookup [--runs 11] [--queries 1000]
+
+Cold is compared, in the same run, with ``python -c pass`` (the floor any Python CLI
+pays) and ``grep -rl 9321`` over the unpacked corpus (what people do without an index).
+Warm runs a fixed, seeded mix of event, error-code and text queries drawn from the
+corpus's own records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import corpus
+
+KB = str(Path(sys.executable).parent / "kb")
+
+
+def _median_wall(cmd: list[str], runs: int, cwd: Path | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, cwd=cwd)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _mixed_queries(ws, count: int, seed: int = 1) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    numbers = ws.record_numbers()
+    queries: list[tuple[str, str]] = []
+    while len(queries) < count:
+        article = ws.load_record(rng.choice(numbers))
+        kind = len(queries) % 3
+        if kind == 0 and article.events:
+            e = rng.choice(article.events)
+            queries.append(("event", f"{e.source}:{e.event_id}" if e.source else str(e.event_id)))
+        elif kind == 1 and article.error_codes:
+            queries.append(("error", rng.choice(article.error_codes).code))
+        elif kind == 2:
+            words = [w for w in article.title.split() if w.isalpha() and len(w) > 3]
+            if words:
+                queries.append(("search", " ".join(rng.sample(words, min(2, len(words))))))
+    return queries
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--queries", type=int, default=1000)
+    args = parser.parse_args(argv)
+    if not corpus.available():
+        print(f"corpus not found at {corpus.CORPUS}", file=sys.stderr)
+        return 2
+    root = corpus.full_workspace()
+    txt = corpus.txt_dir()
+    cold = _median_wall([KB, "event", "9321", "--root", str(root)], args.runs)
+    python = _median_wall([sys.executable, "-c", "pass"], args.runs)
+    grep = _median_wall(["grep", "-rl", "9321", str(txt)], max(3, args.runs // 3))
+
+    from indexer.query import Searcher
+    from kb.archive import Workspace
+
+    ws = Workspace(root)
+    queries = _mixed_queries(ws, args.queries)
+    latencies: list[float] = []
+    with Searcher(ws.index_dir) as searcher:
+        for kind, text in queries[:20]:  # warm the OS cache and whoosh's lazy structures
+            getattr(searcher, kind)(text, limit=20)
+        for kind, text in queries:
+            start = time.perf_counter()
+            getattr(searcher, kind)(text, limit=20)
+            latencies.append(time.perf_counter() - start)
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    rows = [
+        ("cold: kb event 9321 (new process)", cold, "floor: <= 0.25 s"),
+        ("cold: python -c pass", python, "interpreter start, for scale"),
+        ("cold: grep -rl 9321 over the corpus", grep, f"{grep / cold:.1f}x kb's time"),
+        ("warm: p50 over mixed queries", p50, "floor: <= 5 ms"),
+        ("warm: p99 over mixed queries", p99, "floor: <= 50 ms"),
+    ]
+    print(f"{'measure':<42}{'median s':>12}  notes   (runs={args.runs}, queries={len(queries)})")
+    for name, seconds, note in rows:
+        print(f"{name:<42}{seconds:>12.4f}  {note}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "lookup",
+                "cold_kb_event_s": cold,
+                "python_pass_s": python,
+                "grep_s": grep,
+                "warm_p50_s": p50,
+                "warm_p99_s": p99,
+                "queries": len(queries),
+                "runs": args.runs,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
