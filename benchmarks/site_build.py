@@ -1,0 +1,171 @@
+"""Publish the whole corpus as a site, beside Hugo and Pagefind on the same bodies.
+
+    python -m benchmarks.site_build
+
+Baseline, in the same run: Debian's ``hugo`` building the same article bodies (the
+records' section Markdown) as Markdown pages with a minimal theme, then the Pagefind
+CLI indexing Hugo's output. Measured: ``kb publish`` (all pages, both cores) and its
+Pagefind index fed records through the Python API; the bytes a browser fetches for a
+first query; then ``kb add`` of one article into the full site (pages rewritten, time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import corpus
+
+KB = str(Path(sys.executable).parent / "kb")
+
+HUGO_SINGLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{{ .Title }}</title></head><body><main><h1>{{ .Title }}</h1>{{ .Content }}</main>
+</body></html>"""
+HUGO_LIST = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}
+</title></head><body><main><h1>{{ .Title }}</h1></main></body></html>"""
+
+
+def hugo_site(records_dir: Path, work: Path) -> Path:
+    """Hugo's input: one Markdown page per record, a minimal theme."""
+    site = work / "hugo"
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    (site / "config.toml").write_text(
+        'baseURL = "http://example.org/"\ntitle = "kb"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n'
+        "[markup.goldmark.renderer]\nunsafe = false\n"
+    )
+    content = site / "content" / "kb"
+    content.mkdir(parents=True)
+    for path in records_dir.glob("KB*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        body = "\n\n".join(f"## {s['heading']}\n\n{s['markdown']}" for s in record["sections"])
+        title = json.dumps(record["title"])
+        (content / f"{record['id']}.md").write_text(
+            f"---\ntitle: {title}\n---\n\n{body}\n", encoding="utf-8"
+        )
+    return site
+
+
+def timed(cmd: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def first_query_bytes(bundle: Path) -> int:
+    """What a browser fetches to answer one query: the loader, the wasm, the metadata,
+    one index chunk (the largest, to be safe) and ten result fragments (the largest)."""
+    fixed = ["pagefind.js", "pagefind-entry.json"]
+    size = sum((bundle / f).stat().st_size for f in fixed if (bundle / f).exists())
+    size += max((p.stat().st_size for p in bundle.glob("wasm.*.pagefind")), default=0)
+    size += sum(p.stat().st_size for p in bundle.glob("pagefind.*.pf_meta"))
+    size += max((p.stat().st_size for p in (bundle / "index").glob("*")), default=0)
+    fragments = sorted((p.stat().st_size for p in (bundle / "fragment").glob("*")), reverse=True)
+    return size + sum(fragments[:10])
+
+
+def main() -> int:
+    if not corpus.available():
+        print(f"corpus not found at {corpus.CORPUS}", file=sys.stderr)
+        return 2
+    if not shutil.which("hugo"):
+        print("hugo not found (apt-get install hugo)", file=sys.stderr)
+        return 2
+    root = corpus.full_workspace()
+    records = root / ".kb" / "records"
+    articles = len(list(records.glob("KB*.json")))
+    work = Path(tempfile.mkdtemp(prefix="site-bench-"))
+    try:
+        hugo_in = hugo_site(records, work)
+        hugo_s = timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(work / "hugo-out")])
+        pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(work / "hugo-out")]
+        pagefind_s = timed(pagefind_bin)
+
+        from kb import publish
+        from kb.archive import Workspace
+
+        ws = Workspace(root)
+        out = work / "kb-out"
+        report = publish.publish(ws.records_dir, ws.iter_records(), out, workspace_root=ws.root)
+        site_bytes = folder_bytes(out)
+        first = first_query_bytes(out / "pagefind")
+
+        # One more article into the full site, in a hard-linked copy of the workspace
+        # (kb writes new files and renames them, so the cached original is untouched).
+        copy = work / "ws"
+        subprocess.run(["cp", "-al", str(root), str(copy)], check=True)
+        shutil.move(str(out), str(copy / "public"))
+        start = time.perf_counter()
+        added = subprocess.run(
+            [KB, "add", "--root", str(copy), str(corpus.SEED_HTML)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        add_s = time.perf_counter() - start
+        line = next((x for x in added.stdout.splitlines() if x.startswith("site:")), "")
+        rewritten = int(line.split()[1]) if line else -1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = [
+        ("hugo, same bodies, minimal theme", hugo_s, ""),
+        (
+            "kb publish: pages (2 cores)",
+            report.seconds_pages,
+            f"{report.pages / report.seconds_pages:,.0f} pages/s; "
+            f"{report.seconds_pages / hugo_s:.2f}x hugo (floor <= 2.00); "
+            f"site {site_bytes / 1e6:,.0f} MB",
+        ),
+        ("pagefind CLI over hugo's output", pagefind_s, ""),
+        (
+            "kb publish: search index (records API)",
+            report.seconds_search,
+            f"{report.seconds_search / pagefind_s:.2f}x pagefind CLI (floor <= 1.00); "
+            f"bundle {report.search_bytes / 1e6:,.0f} MB; first query {first / 1e3:,.0f} kB",
+        ),
+        (
+            "kb add of one article into the full site",
+            add_s,
+            f"{rewritten} pages rewritten (target < 5 s)",
+        ),
+    ]
+    print(f"{'measure':<44}{'seconds':>10}  notes   ({articles:,} articles, cpus={os.cpu_count()})")
+    for name, seconds, note in rows:
+        print(f"{name:<44}{seconds:>10.1f}  {note}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "site_build",
+                "articles": articles,
+                "pages": report.pages,
+                "hugo_s": hugo_s,
+                "kb_pages_s": report.seconds_pages,
+                "pages_ratio": report.seconds_pages / hugo_s,
+                "pagefind_cli_s": pagefind_s,
+                "kb_search_s": report.seconds_search,
+                "search_ratio": report.seconds_search / pagefind_s,
+                "search_bytes": report.search_bytes,
+                "first_query_bytes": first,
+                "site_bytes": site_bytes,
+                "incremental_add_s": add_s,
+                "pages_rewritten": rewritten,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
