@@ -100,6 +100,13 @@ def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
     return len(items)
 
 
+def indexed_numbers(index_dir: Path) -> set[int]:
+    """The article numbers the index holds (live documents only)."""
+    ix = index.open_dir(index_dir, indexname=INDEX_NAME)
+    with ix.searcher() as searcher:
+        return {fields["number"] for fields in searcher.all_stored_fields()}
+
+
 def remove(index_dir: Path, numbers: Iterable[int]) -> None:
     ix = index.open_dir(index_dir, indexname=INDEX_NAME)
     writer = ix.writer()

@@ -90,6 +90,7 @@ class AddReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     changed_ids: set[int] = field(default_factory=set)
+    details: dict[int, str] = field(default_factory=dict)  # per article, for small batches
     messages: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -355,15 +356,32 @@ def add_files(
 ) -> AddReport:
     """Add archived files: store each source, (re)build the records they change, and
     bring the index up to date. ``progress(total)`` may return a per-file callback."""
+    from kb.fetch import fetch, is_url
+
     report = AddReport()
-    files, problems = expand_inputs(inputs)
-    report.failed.extend(problems)
-    with ws.lock(notify):
-        manifest = ws.load_manifest()
-        _ingest(ws, files, manifest, report, jobs, progress, origins)
-        ws.save_manifest(manifest)
-        _update_index(ws, report.changed_ids, jobs)
-        _update_site(ws, report)
+    inputs = list(inputs)
+    origins = dict(origins or {})
+    urls = [i for i in inputs if is_url(i)]
+    with tempfile.TemporaryDirectory(prefix="kb-fetch-") as downloads:
+        fetched: dict[str, str] = {}  # downloaded file -> URL, for error lines
+        for url in urls:
+            try:
+                path, origin = fetch(url, Path(downloads))
+            except IngestError as exc:
+                report.failed.append((url, exc.reason))
+                continue
+            fetched[str(path)] = url
+            origins[str(path)] = origin
+        files, problems = expand_inputs([i for i in inputs if not is_url(i)])
+        report.failed.extend(problems)
+        files += list(fetched)
+        with ws.lock(notify):
+            manifest = ws.load_manifest()
+            _ingest(ws, files, manifest, report, jobs, progress, origins)
+            ws.save_manifest(manifest)
+            _update_index(ws, report.changed_ids, jobs)
+            _update_site(ws, report)
+        report.failed = [(fetched.get(path, path), reason) for path, reason in report.failed]
     return report
 
 
@@ -443,9 +461,10 @@ def _ingest(
             ws.write_record_text(number, item.record)
         if counts[number] > 1:
             newest = current[number]
-            report.messages.append(
-                f"{kb_id(number)}: {counts[number]} captures kept; current is {newest.path}"
-                f" (revision {newest.revision or '?'}, {newest.modified or 'undated'})"
+            state = "is now current" if newest is capture else "stays current"
+            report.details[number] = (
+                f"revision {newest.revision or '-'} from {newest.modified or 'an undated capture'}"
+                f" {state}; {counts[number]} captures kept"
             )
 
 
@@ -481,6 +500,34 @@ def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Captu
 def _discard(ws: Workspace, item: Parsed) -> None:
     if item.staged:
         Path(item.staged).unlink(missing_ok=True)
+
+
+def refresh(ws: Workspace, numbers: Iterable[int]) -> None:
+    """Rebuild these articles' records from their newest archived capture (removing the
+    record of an article with none left), then their index entries and site pages."""
+    from indexer import build
+    from kb.readers import read_file
+
+    numbers = set(numbers)
+    with ws.lock():
+        manifest = ws.load_manifest()
+        gone: list[int] = []
+        for number in sorted(numbers):
+            captures = ws.captures_of(number, manifest)
+            if not captures:
+                ws.record_path(number).unlink(missing_ok=True)
+                gone.append(number)
+                continue
+            article = read_file(ws.root / captures[0].path)
+            article.source.path = captures[0].path
+            ws.write_record(article)
+        if build.exists(ws.index_dir):
+            if gone:
+                build.remove(ws.index_dir, gone)
+            build.update(ws.index_dir, [ws.load_record(n) for n in sorted(numbers - set(gone))])
+        else:
+            build.rebuild(ws.index_dir, ws.iter_records())
+        _update_site(ws, AddReport(changed_ids=numbers))
 
 
 def _update_site(ws: Workspace, report: AddReport) -> None:

@@ -101,10 +101,15 @@ def _finish(report) -> None:
         _err(f"{path}: {reason}")
     handled = len(report.added) + len(report.updated) + len(report.unchanged)
     if handled <= 20:
+
+        def detail(kb: str) -> str:
+            text = report.details.get(int(kb[2:]))
+            return f" ({text})" if text else ""
+
         for kb in report.added:
-            print(f"added {kb}")
+            print(f"added {kb}{detail(kb)}")
         for kb in report.updated:
-            print(f"updated {kb}")
+            print(f"updated {kb}{detail(kb)}")
         for kb in report.unchanged:
             print(f"unchanged {kb} (already archived)")
         for message in report.messages:
@@ -143,6 +148,74 @@ def export(root: Root = Path(".")) -> None:
     out = sys.stdout
     for record in _workspace(root).iter_records():
         out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+
+
+@app.command()
+def history(
+    article: Annotated[str, typer.Argument(help="279415, Q279415, KB279415 ...")],
+    root: Root = Path("."),
+    as_json: Json = False,
+) -> None:
+    """Every archived capture of an article, newest first, with what changed."""
+    from kb.history import history as captures_of
+    from kb.model import parse_article_number
+
+    number = parse_article_number(article)
+    if number is None:
+        raise _fail(f"not an article number: {article!r}")
+    entries = captures_of(_workspace(root), number)
+    if not entries:
+        raise _fail(f"KB{number} is not in the archive", 1)
+    if as_json:
+        print(
+            json.dumps(
+                [{**vars(e.capture), "current": e.current, "changes": e.changes} for e in entries],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    import datetime
+
+    for e in entries:
+        c = e.capture
+        added = datetime.datetime.fromtimestamp(c.added).strftime("%Y-%m-%d %H:%M")
+        mark = "current" if e.current else "older  "
+        print(
+            f"{mark} {c.path}  {c.format}, revision {c.revision or '-'}, "
+            f"{c.modified or 'undated'}, added {added}, sha256 {c.sha256[:12]}"
+        )
+        if c.origin:
+            print(f"        from {c.origin}")
+        for line in e.changes:
+            print(f"        {line}")
+
+
+@app.command()
+def check(
+    root: Root = Path("."),
+    fix: Annotated[bool, typer.Option("--repair", help="Make everything agree again.")] = False,
+) -> None:
+    """Do records, index and site agree with articles/? Exit 1 if not (after --repair: 0)."""
+    from kb import check as checking
+
+    ws = _workspace(root)
+    report = checking.check(ws)
+    for problem in report.problems:
+        print(problem)
+    if report.ok:
+        print("ok: records and index agree with articles/")
+        return
+    if not fix:
+        print(f"{len(report.problems)} problems; 'kb check --repair' fixes them")
+        raise typer.Exit(1)
+    checking.repair(ws, report)
+    after = checking.check(ws)
+    for problem in after.problems:
+        _err(f"still wrong: {problem}")
+    print("repaired" if after.ok else f"{len(after.problems)} problems remain")
+    if not after.ok:
+        raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------ search commands

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, run_kb
 
 GOOD = ROOT / "articles" / "Q283238.TXT"

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, run_kb
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import FIXTURES, ROOT, run_kb
 from sitecheck import broken_links
 
