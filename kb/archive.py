@@ -1,9 +1,9 @@
 """The workspace: ``articles/`` (the archive, files kept exactly as captured) and
-``.kb/`` (everything derived from it: records, the capture manifest, the index).
+``.kb/`` (everything derived from it: records, the capture list, the index).
 
 All derived files are written to a temporary name and renamed into place, and every
 change runs under one lock, so a crash or a second ``kb`` process never leaves a
-half-written record or manifest.
+half-written record or capture list.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.captures import Capture, CaptureStore
 from kb.model import Article, IngestError, kb_id
 
 ARTICLES = "articles"
 STATE = ".kb"
-MANIFEST_VERSION = 1
 
 
 def default_root() -> Path:
@@ -39,7 +39,7 @@ def atomic_write(path: Path, data: bytes | str, durable: bool = False) -> None:
 
     Readers see the old file or the new one, never a part. ``durable`` also syncs the
     bytes to disk first; derived files skip that (they can be rebuilt), and batches of
-    archived sources are synced once with :func:`os.sync` before the manifest names them.
+    archived sources are synced (see :func:`sync_files`) before the capture list names them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -54,33 +54,6 @@ def atomic_write(path: Path, data: bytes | str, durable: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-@dataclass
-class Capture:
-    """One archived file of an article, as the manifest lists it."""
-
-    path: str  # relative to the workspace root, under articles/
-    sha256: str
-    number: int
-    format: str
-    revision: str | None = None
-    modified: str | None = None
-    added: float = 0.0
-    origin: str | None = None  # where it came from (a path or URL), for provenance
-
-    def order_key(self) -> tuple:
-        """Newest capture last: by revision number, then modified date, then time added."""
-        revision = float(self.revision) if _is_number(self.revision) else -1.0
-        return (revision, self.modified or "", self.added)
-
-
-def _is_number(text: str | None) -> bool:
-    try:
-        float(text or "")
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass
@@ -109,7 +82,7 @@ class Workspace:
         self.articles = self.root / ARTICLES
         self.state = self.root / STATE
         self.records_dir = self.state / "records"
-        self.manifest_path = self.state / "captures.json"
+        self.captures_path = self.state / "captures.sqlite"
         self.index_dir = self.state / "index"
         self.site_dir = self.root / "public"
 
@@ -137,28 +110,23 @@ class Workspace:
             if record is not None:
                 yield record
 
+    def store(self) -> CaptureStore:
+        """The capture list (open it with ``with``)."""
+        return CaptureStore(self.captures_path)
+
     def load_manifest(self) -> dict[str, Capture]:
-        if not self.manifest_path.exists():
+        """Every capture, by path."""
+        if not self.captures_path.exists():
             return {}
-        data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        return {c["path"]: Capture(**c) for c in data.get("captures", [])}
+        with self.store() as store:
+            return store.all()
 
-    def captures_of(self, number: int, manifest: dict[str, Capture] | None = None) -> list[Capture]:
-        manifest = self.load_manifest() if manifest is None else manifest
-        found = [c for c in manifest.values() if c.number == number]
-        return sorted(found, key=Capture.order_key, reverse=True)
-
-    # ------------------------------------------------------------------ writing
-
-    def save_manifest(self, manifest: dict[str, Capture]) -> None:
-        data = {
-            "version": MANIFEST_VERSION,
-            "captures": [vars(c) for c in sorted(manifest.values(), key=lambda c: c.path)],
-        }
-        os.sync()  # every archived file the manifest names is on disk before it is
-        atomic_write(
-            self.manifest_path, json.dumps(data, indent=0, ensure_ascii=False), durable=True
-        )
+    def captures_of(self, number: int) -> list[Capture]:
+        """An article's captures, newest first."""
+        if not self.captures_path.exists():
+            return []
+        with self.store() as store:
+            return store.of(number)
 
     def write_record(self, article: Article) -> None:
         self.write_record_dict(article.to_dict())
@@ -184,6 +152,25 @@ class Workspace:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync_files(root: Path, paths: list[str]) -> None:
+    """Flush newly archived files to disk: one by one for a few, all at once for many."""
+    if len(paths) > 100:
+        os.sync()
+        return
+    folders = set()
+    for rel in paths:
+        path = root / rel
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+        folders.add(path.parent)
+    for folder in folders:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _sha_of(path: Path) -> str:
@@ -375,10 +362,8 @@ def add_files(
         files, problems = expand_inputs([i for i in inputs if not is_url(i)])
         report.failed.extend(problems)
         files += list(fetched)
-        with ws.lock(notify):
-            manifest = ws.load_manifest()
-            _ingest(ws, files, manifest, report, jobs, progress, origins)
-            ws.save_manifest(manifest)
+        with ws.lock(notify), ws.store() as store:
+            _ingest(ws, files, store, report, jobs, progress, origins)
             _update_index(ws, report.changed_ids, jobs)
             _update_site(ws, report)
         report.failed = [(fetched.get(path, path), reason) for path, reason in report.failed]
@@ -399,19 +384,19 @@ def rebuild(
             shutil.rmtree(ws.records_dir)
         files, problems = expand_inputs([str(ws.articles)]) if ws.articles.is_dir() else ([], [])
         report.failed.extend(problems)
-        manifest: dict[str, Capture] = {}
-        _ingest(ws, files, manifest, report, jobs, progress, None)
-        ws.save_manifest(manifest)
+        with ws.store() as store:
+            store.clear()
+            _ingest(ws, files, store, report, jobs, progress, None)
         from indexer import build
 
-        build.rebuild(ws.index_dir, ws.iter_records(), procs=_index_procs(len(manifest), jobs))
+        build.rebuild(ws.index_dir, ws.iter_records(), procs=_index_procs(len(files), jobs))
     return report
 
 
 def _ingest(
     ws: Workspace,
     files: list[str],
-    manifest: dict[str, Capture],
+    store: CaptureStore,
     report: AddReport,
     jobs: int | None,
     progress: Callable[[int], Callable[[], None] | None] | None,
@@ -420,25 +405,22 @@ def _ingest(
     """Parse files on every core; store new captures; write the records they change.
 
     An article's record is built from its newest capture (see Capture.order_key), so a
-    new capture replaces the record only if it is newer than the current one.
+    new capture replaces the record only if it is newer than the current one. Captures
+    are committed to the list every ``COMMIT_EVERY`` files, after their files are
+    synced, so a killed batch loses at most the uncommitted tail (which `kb check`
+    finds and `kb check --repair` adds).
     """
-    by_sha = {c.sha256: c for c in manifest.values()}
-    current: dict[int, Capture] = {}
-    for capture in manifest.values():
-        best = current.get(capture.number)
-        if best is None or capture.order_key() > best.order_key():
-            current[capture.number] = capture
-    counts: dict[int, int] = {}
-    for capture in manifest.values():
-        counts[capture.number] = counts.get(capture.number, 0) + 1
+    known = store.shas()
     tick = progress(len(files)) if progress else None
-    for item in parse_files(ws.root, files, frozenset(by_sha), jobs, tick):
+    pending: list[str] = []
+    for item in parse_files(ws.root, files, known, jobs, tick):
         if item.error:
             report.failed.append((item.path, item.error))
             continue
-        if item.sha256 in by_sha:
+        existing = store.by_sha(item.sha256)
+        if existing is not None:
             _discard(ws, item)
-            report.unchanged.append(kb_id(by_sha[item.sha256].number))
+            report.unchanged.append(kb_id(existing.number))
             continue
         try:
             capture = _place(ws, item, origins)
@@ -446,26 +428,31 @@ def _ingest(
             _discard(ws, item)
             report.failed.append((item.path, f"cannot store: {exc.strerror or exc}"))
             continue
-        manifest[capture.path] = capture
-        by_sha[capture.sha256] = capture
         number = capture.number
-        counts[number] = counts.get(number, 0) + 1
+        others = store.of(number)
+        store.add(capture)
+        pending.append(capture.path)
         report.changed_ids.add(number)
-        best = current.get(number)
-        if best is None:
-            report.added.append(kb_id(number))
-        else:
-            report.updated.append(kb_id(number))
-        if best is None or capture.order_key() > best.order_key():
-            current[number] = capture
+        (report.updated if others else report.added).append(kb_id(number))
+        best = others[0] if others else None
+        newest = capture if best is None or capture.order_key() > best.order_key() else best
+        if newest is capture:
             ws.write_record_text(number, item.record)
-        if counts[number] > 1:
-            newest = current[number]
+        if others:
             state = "is now current" if newest is capture else "stays current"
             report.details[number] = (
                 f"revision {newest.revision or '-'} from {newest.modified or 'an undated capture'}"
-                f" {state}; {counts[number]} captures kept"
+                f" {state}; {len(others) + 1} captures kept"
             )
+        if len(pending) >= COMMIT_EVERY:
+            sync_files(ws.root, pending)
+            store.commit()
+            pending.clear()
+    sync_files(ws.root, pending)
+    store.commit()
+
+
+COMMIT_EVERY = 500
 
 
 def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Capture:
@@ -510,10 +497,9 @@ def refresh(ws: Workspace, numbers: Iterable[int]) -> None:
 
     numbers = set(numbers)
     with ws.lock():
-        manifest = ws.load_manifest()
         gone: list[int] = []
         for number in sorted(numbers):
-            captures = ws.captures_of(number, manifest)
+            captures = ws.captures_of(number)
             if not captures:
                 ws.record_path(number).unlink(missing_ok=True)
                 gone.append(number)

@@ -1,15 +1,16 @@
 """`kb check`: do the records, the index and the site agree with articles/?
 
 articles/ is the truth; everything else is derived. A check lists, one line each, what
-is out of step; a repair re-derives exactly that (or everything, when the manifest
-itself is unusable). A `kb add` killed at any moment leaves at worst: staged copies
-not yet renamed, archived files the manifest does not name yet, records or index
+is out of step; a repair re-derives exactly that (or everything, when the capture
+list itself is unusable). A `kb add` killed at any moment leaves at worst: staged copies
+not yet renamed, archived files the capture list does not name yet, records or index
 entries not yet written. All of those are found here.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kb.model import kb_id
 @dataclass
 class CheckReport:
     problems: list[str] = field(default_factory=list)
-    unlisted_files: list[str] = field(default_factory=list)  # in articles/, not in manifest
+    unlisted_files: list[str] = field(default_factory=list)  # in articles/, not in the capture list
     stale_numbers: set[int] = field(default_factory=set)  # record/index out of step
     leftovers: list[Path] = field(default_factory=list)  # staged copies of a killed add
     manifest_broken: bool = False
@@ -37,9 +38,9 @@ def check(ws: Workspace) -> CheckReport:
     report = CheckReport()
     try:
         manifest = ws.load_manifest()
-    except (ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
         report.manifest_broken = True
-        report.problems.append(f"{ws.manifest_path}: unreadable ({exc}); a rebuild is needed")
+        report.problems.append(f"{ws.captures_path}: unreadable ({exc}); a rebuild is needed")
         return report
     files, _ = expand_inputs([str(ws.articles)]) if ws.articles.is_dir() else ([], [])
     on_disk = {Path(f).resolve().relative_to(ws.root).as_posix() for f in files}
@@ -55,6 +56,7 @@ def check(ws: Workspace) -> CheckReport:
             report.problems.append(f"{rel}: content differs from its recorded sha256")
             report.stale_numbers.add(capture.number)
     report.leftovers = sorted(ws.articles.rglob(".incoming-*.tmp")) if ws.articles.is_dir() else []
+    report.leftovers += sorted(ws.state.glob(".index-*")) + sorted(ws.records_dir.glob(".*.tmp"))
     for leftover in report.leftovers:
         report.problems.append(f"{leftover.relative_to(ws.root)}: copy left by an interrupted add")
 
@@ -111,16 +113,18 @@ def repair(ws: Workspace, report: CheckReport) -> None:
     from kb import archive
 
     for leftover in report.leftovers:
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     if report.manifest_broken or report.index_broken or len(report.stale_numbers) > 1000:
         archive.rebuild(ws)
         return
-    with ws.lock():
-        manifest = ws.load_manifest()
-        for rel in list(manifest):
+    with ws.lock(), ws.store() as store:
+        for rel in store.all():
             if not (ws.root / rel).is_file():
-                del manifest[rel]
-        ws.save_manifest(manifest)
+                store.remove(rel)
+        store.commit()
     if report.unlisted_files:
         archive.add_files(ws, [str(ws.root / rel) for rel in report.unlisted_files])
     archive.refresh(ws, report.stale_numbers)

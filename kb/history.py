@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from kb.archive import Capture, Workspace
+from kb.archive import Workspace
+from kb.captures import Capture
 from kb.model import Article, markdown_plain
 
 
