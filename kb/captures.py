@@ -77,8 +77,14 @@ class CaptureStore:
 
     def of(self, number: int) -> list[Capture]:
         """An article's captures, newest first."""
-        return sorted(self._rows("WHERE number = ?", (number,)), key=Capture.order_key,
-                      reverse=True)
+        return sorted(
+            self._rows("WHERE number = ?", (number,)), key=Capture.order_key, reverse=True
+        )
+
+    def numbers_with_several(self) -> set[int]:
+        """Articles archived in more than one capture."""
+        sql = "SELECT number FROM captures GROUP BY number HAVING count(*) > 1"
+        return {row[0] for row in self.db.execute(sql)}
 
     def add(self, capture: Capture) -> None:
         marks = ", ".join("?" for _ in _COLUMNS)

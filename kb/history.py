@@ -93,3 +93,25 @@ def text_diff(old: Article, new: Article) -> list[tuple[str, str]]:
             if j2 > j1:
                 parts.append(("added", " ".join(b[j1:j2])))
     return parts
+
+
+def page_history(root, article: Article) -> list[dict]:
+    """For the article page: every capture, newest first, with a word diff of each older
+    capture against the current text."""
+    from kb.readers import read_file
+
+    ws = Workspace(root)
+    rows = []
+    for capture in ws.captures_of(article.number):
+        current = article.source is not None and capture.sha256 == article.source.sha256
+        row = {"capture": capture, "current": current, "diff": None, "changes": []}
+        if not current:
+            try:
+                older = read_file(ws.root / capture.path)
+            except Exception:  # noqa: BLE001 - an unreadable capture is still listed
+                older = None
+            if older is not None:
+                row["diff"] = text_diff(older, article)
+                row["changes"] = changes(older, article)
+        rows.append(row)
+    return rows

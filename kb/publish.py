@@ -68,6 +68,8 @@ class Site:
     products: dict[str, list[int]] = field(default_factory=dict)
     product_names: dict[str, str] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
+    several_captures: set[int] = field(default_factory=set)
+    workspace_root: Path | None = None
 
     @classmethod
     def from_records(cls, records: Iterable[Article]) -> Site:
@@ -166,7 +168,16 @@ def _article_context(site: Site, article: Article, renderer: Renderer) -> dict:
         ],
         "codes": [(c, code_key(c.code, c.value)) for c in article.error_codes],
         "source_file": source_copy_path(article),
+        "captures": _captures(site, article),
     }
+
+
+def _captures(site: Site, article: Article) -> list[dict]:
+    if site.workspace_root is None or article.number not in site.several_captures:
+        return []
+    from kb.history import page_history
+
+    return page_history(site.workspace_root, article)
 
 
 def source_copy_path(article: Article) -> str | None:
@@ -256,6 +267,7 @@ def publish(
     try:
         start = time.perf_counter()
         site = Site.from_records(summary(a) for a in summaries)
+        _attach_captures(site, workspace_root)
         report.articles = len(site.articles)
         numbers = sorted(site.articles)
         jobs = jobs or os.cpu_count() or 1
@@ -299,6 +311,19 @@ def publish(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _attach_captures(site: Site, root: Path | None) -> None:
+    """Let article pages show the capture history of articles archived more than once."""
+    if root is None:
+        return
+    from kb.archive import Workspace
+
+    ws = Workspace(root)
+    if ws.captures_path.exists():
+        with ws.store() as store:
+            site.several_captures = store.numbers_with_several()
+        site.workspace_root = ws.root
 
 
 def save_state(site: Site, out: Path) -> None:
@@ -349,6 +374,7 @@ def update(
         if n in fresh:
             summaries[n] = summary(fresh[n])
     site = Site.from_records(summaries[n] for n in sorted(summaries))
+    _attach_captures(site, workspace_root)
     before = [old_site.articles[n] for n in numbers if n in old_site.articles]
     after = [summaries[n] for n in numbers if n in summaries]
     touched_articles: set[int] = set(numbers)

@@ -46,8 +46,13 @@ def test_second_add_waits_for_the_lock_and_then_finishes(workspace):
     (workspace / ".kb").mkdir()
     with open(workspace / ".kb" / "lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        proc = subprocess.Popen([KB, "add", str(SAMPLE / "Q283238.TXT")], env=_env(workspace),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [KB, "add", str(SAMPLE / "Q283238.TXT")],
+            env=_env(workspace),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)
         assert proc.poll() is None, "kb add did not wait for the lock"
         fcntl.flock(lock, fcntl.LOCK_UN)
@@ -60,9 +65,16 @@ def test_second_add_waits_for_the_lock_and_then_finishes(workspace):
 def test_two_adds_at_once_both_land(workspace, real_corpus, tmp_path):
     first = _corpus_files(real_corpus, 300, tmp_path, 0)
     second = _corpus_files(real_corpus, 300, tmp_path, 300)
-    procs = [subprocess.Popen([KB, "add", str(folder)], env=_env(workspace),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for folder in (first, second)]
+    procs = [
+        subprocess.Popen(
+            [KB, "add", str(folder)],
+            env=_env(workspace),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for folder in (first, second)
+    ]
     results = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     records = list((workspace / ".kb" / "records").glob("KB*.json"))
@@ -76,14 +88,17 @@ def test_two_adds_at_once_both_land(workspace, real_corpus, tmp_path):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_at_a_random_moment_then_check_and_repair(workspace, real_corpus, tmp_path,
-                                                          seed):
+def test_sigkill_at_a_random_moment_then_check_and_repair(workspace, real_corpus, tmp_path, seed):
     batch = _corpus_files(real_corpus, 1000, tmp_path, 1000 * seed)
     rng = random.Random(seed)
     for _attempt in range(2):
-        proc = subprocess.Popen([KB, "add", str(batch)], env=_env(workspace),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [KB, "add", str(batch)],
+            env=_env(workspace),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(0.3, 6.0))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

@@ -126,3 +126,13 @@ def test_hostile_page_cannot_execute_anything(site):
     # The original capture is published only as text.
     assert (site / "sources/KB999001/KB999001.html.txt").exists()
     assert not list((site / "sources").rglob("*.html"))
+
+
+def test_capture_history_and_diff_on_the_article_page(site):
+    page = soup(site, "kb/KB279415/index.html")
+    history = page.find(id="captures").parent
+    text = history.get_text(" ", strip=True)
+    assert "articles/KB279415.html" in text and "articles/Q279415.TXT" in text
+    assert "related added: KB283238, KB285350" in text
+    assert history.select(".diff ins") and history.select(".diff del")
+    assert "ensure" in [d.get_text() for d in history.select(".diff del")]
