@@ -39,7 +39,8 @@ def document(article: Article) -> dict:
         "products": " ; ".join(article.products),
         "keywords": " ".join(article.keywords),
         "symptoms": article.plain_text(("symptoms",)),
-        "body": article.plain_text(),
+        # The title is part of the body, so plain-word queries match on one field.
+        "body": article.title + "\n\n" + article.plain_text(),
         "events": ",".join(dict.fromkeys(event_terms)),
         "sources": ",".join({normal_source(e.source) for e in article.events if e.source}),
         "codes": " ".join(

