@@ -16,7 +16,7 @@ from whoosh import query as q
 from whoosh.query import qcore
 
 from indexer.build import INDEX_NAME
-from indexer.schema import code_analyzer, event_key, normal_source, text_analyzer
+from indexer.schema import event_key, text_analyzer
 from kb import codes
 from kb.model import Article
 
@@ -343,8 +343,4 @@ def _order(labels: list[str]) -> list[str]:
     return sorted(labels, key=lambda x: rank.index(x) if x in rank else len(rank))
 
 
-def source_matches(source: str | None, wanted: str) -> bool:
-    return bool(source) and normal_source(source) == normal_source(wanted)
-
-
-__all__ = ["Hit", "NoIndex", "QueryError", "Result", "Searcher", "code_analyzer"]
+__all__ = ["Hit", "NoIndex", "QueryError", "Result", "Searcher", "add_snippets"]

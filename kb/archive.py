@@ -13,7 +13,6 @@ import glob
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -114,7 +113,7 @@ class Workspace:
         """The capture list (open it with ``with``)."""
         return CaptureStore(self.captures_path)
 
-    def load_manifest(self) -> dict[str, Capture]:
+    def all_captures(self) -> dict[str, Capture]:
         """Every capture, by path."""
         if not self.captures_path.exists():
             return {}
@@ -129,10 +128,7 @@ class Workspace:
             return store.of(number)
 
     def write_record(self, article: Article) -> None:
-        self.write_record_dict(article.to_dict())
-
-    def write_record_dict(self, record: dict[str, Any]) -> None:
-        self.write_record_text(record["number"], json.dumps(record, ensure_ascii=False))
+        self.write_record_text(article.number, json.dumps(article.to_dict(), ensure_ascii=False))
 
     def write_record_text(self, number: int, text: str) -> None:
         atomic_write(self.record_path(number), text)
@@ -547,7 +543,3 @@ def _update_index(ws: Workspace, numbers: set[int], jobs: int | None) -> None:
     else:
         records = ws.iter_records()
         build.rebuild(ws.index_dir, records, procs=_index_procs(len(numbers), jobs))
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -37,7 +37,7 @@ def check(ws: Workspace) -> CheckReport:
 
     report = CheckReport()
     try:
-        manifest = ws.load_manifest()
+        manifest = ws.all_captures()
     except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
         report.manifest_broken = True
         report.problems.append(f"{ws.captures_path}: unreadable ({exc}); a rebuild is needed")

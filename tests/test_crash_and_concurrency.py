@@ -37,7 +37,7 @@ def _archived_ok(root: Path) -> None:
 
     from kb.archive import Workspace
 
-    for capture in Workspace(root).load_manifest().values():
+    for capture in Workspace(root).all_captures().values():
         data = (root / capture.path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == capture.sha256, capture.path
 
