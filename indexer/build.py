@@ -43,13 +43,20 @@ def document(article: Article) -> dict:
         "body": article.title + "\n\n" + article.plain_text(),
         "events": ",".join(dict.fromkeys(event_terms)),
         "sources": ",".join({normal_source(e.source) for e in article.events if e.source}),
-        "codes": " ".join(
-            c.code if c.value is None else codes.canonical(c.code)[0] for c in article.error_codes
-        ),
+        "codes": " ".join(_code_terms(article)),
         "related": " ".join(str(r.number) for r in article.related),
         "modified": article.modified or "",
         "created": article.created or "",
     }
+
+
+def _code_terms(article: Article) -> list[str]:
+    """The printed codes, plus the value of every winerror.h name the text mentions:
+    an article that only says RPC_E_CALL_REJECTED is found by 0x80010001 too."""
+    terms = [c.code if c.value is None else codes.canonical(c.code)[0] for c in article.error_codes]
+    text = article.plain_text()
+    terms += [f"0x{value:08x}" for value in codes.names_in_text(text).values()]
+    return list(dict.fromkeys(terms))
 
 
 def rebuild(

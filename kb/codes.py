@@ -1,5 +1,9 @@
 """Error-code normalisation, shared by extraction, indexing and querying.
 
+Symbolic names (``WSANO_DATA``, ``E_FAIL``, ``ERROR_ACCESS_DENIED``) come from
+``kb/data/winerror.tsv``, generated from the winerror.h of Debian's mingw-w64-common
+by ``scripts/gen_winerror.py``.
+
 One code is printed many ways: ``11004``, ``0x2AFC``, ``0x00002afc``, ``2AFC`` (as a
 hex code), and its HRESULT ``0x80072AFC``. Everything here reduces a notation to
 *values* (unsigned 32-bit integers) so that all notations of one code meet. Codes that
@@ -10,6 +14,8 @@ printed form, lower-cased, as their key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 MASK32 = 0xFFFFFFFF
 _WIN32_FACILITY = 0x80070000
@@ -72,6 +78,47 @@ def interpret(text: str) -> set[int]:
     return values
 
 
+@lru_cache(maxsize=1)
+def _catalog() -> tuple[dict[str, int], dict[int, tuple[str, ...]]]:
+    by_name: dict[str, int] = {}
+    by_value: dict[int, list[str]] = {}
+    path = Path(__file__).parent / "data" / "winerror.tsv"
+    for line in path.read_text(encoding="ascii").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        name, value = line.split("\t")
+        by_name[name] = int(value, 16)
+        by_value.setdefault(int(value, 16), []).append(name)
+    return by_name, {v: tuple(n) for v, n in by_value.items()}
+
+
+def value_of_name(name: str) -> int | None:
+    """WSANO_DATA -> 11004 (case-insensitive); None for names winerror.h lacks."""
+    return _catalog()[0].get(name.strip().upper())
+
+
+def names_of(value: int) -> tuple[str, ...]:
+    """11004 -> ('WSANO_DATA',); the Win32 code and its HRESULT share names."""
+    by_value = _catalog()[1]
+    return tuple(
+        dict.fromkeys(n for v in sorted(related_values(value)) for n in by_value.get(v, ()))
+    )
+
+
+_NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b")
+
+
+def names_in_text(text: str) -> dict[str, int]:
+    """Symbolic error names a text mentions, with their values (0, success, left out)."""
+    by_name = _catalog()[0]
+    found = {}
+    for name in set(_NAME_IN_TEXT.findall(text)):
+        value = by_name.get(name)
+        if value:
+            found[name] = value
+    return found
+
+
 def symbolic_key(text: str) -> str | None:
     """Key of a non-numeric code like ``L1073`` or ``C2065``, else None."""
     text = text.strip()
@@ -89,7 +136,11 @@ def index_keys(code: str, value: int | None) -> list[str]:
 def query_keys(text: str) -> list[str]:
     """Terms to look up for what a user typed; the same space as :func:`index_keys`."""
     keys: set[str] = set()
-    for value in interpret(text):
+    values = interpret(text)
+    named = value_of_name(text) if not values else None
+    if named is not None:
+        values = {named}
+    for value in values:
         keys.update(str(v) for v in related_values(value))
     symbolic = symbolic_key(text)
     if symbolic:

@@ -504,6 +504,7 @@ def render_page(site: Site, renderer: Renderer, path: str) -> str:
         key = parts[1]
         printed, value = site.code_print[key]
         forms = codes.notations(value) if value is not None else [printed]
+        forms += list(codes.names_of(value)) if value is not None else []
         return listing(
             "listing.html",
             path,

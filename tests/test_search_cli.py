@@ -36,7 +36,9 @@ def test_event_with_the_wrong_source_finds_nothing(sample_workspace):
     assert result.returncode == 1
 
 
-@pytest.mark.parametrize("code", ["11004", "0x2AFC", "0x2afc", "0x00002AFC", "0x80072AFC"])
+@pytest.mark.parametrize(
+    "code", ["11004", "0x2AFC", "0x2afc", "0x00002AFC", "0x80072AFC", "WSANO_DATA"]
+)
 def test_all_notations_of_one_code_meet(sample_workspace, code):
     result = run_kb(["error", code, "--json"], sample_workspace)
     assert result.returncode == 0, result.stderr

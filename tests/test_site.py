@@ -86,6 +86,7 @@ def test_event_error_product_tag_pages(site):
     code = soup(site, "errors/0x00002afc/index.html")
     text = code.get_text()
     assert "0x2AFC" in text and "11004" in text and "0x80072AFC" in text
+    assert "WSANO_DATA" in text
     assert "KB279415" in text
     assert "KB279415" in soup(site, "tags/xcon/index.html").get_text()
     product = soup(site, "products/microsoft-exchange-server-5-5-standard-edition/index.html")
