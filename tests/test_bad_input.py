@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -154,3 +155,34 @@ def test_same_number_different_content_is_another_capture(workspace, tmp_path):
         GOOD.read_bytes(),
         other,
     }
+
+
+def test_folder_without_read_permission(tmp_path, monkeypatch):
+    """The unreadable folder is one error line; the readable files beside it are added.
+
+    Root reads every folder, so under root the permission error is raised by the
+    operating-system call the walker makes (os.scandir) for that one folder."""
+    from kb.archive import Workspace, add_files
+
+    saved = tmp_path / "saved"
+    (saved / "locked").mkdir(parents=True)
+    shutil.copy(GOOD, saved / "Q283238.TXT")
+    shutil.copy(ROOT / "articles" / "Q159195.TXT", saved / "locked" / "Q159195.TXT")
+    (saved / "locked").chmod(0o000)
+    if os.geteuid() == 0:
+        import kb.archive
+
+        real_scandir = os.scandir
+
+        def scandir(path):
+            if str(path).endswith("locked"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(kb.archive.os, "scandir", scandir)
+    try:
+        report = add_files(Workspace(tmp_path / "ws"), [str(saved)], jobs=1)
+    finally:
+        (saved / "locked").chmod(0o755)
+    assert report.failed == [(str(saved / "locked"), "cannot read folder: Permission denied")]
+    assert report.added == ["KB283238"]
