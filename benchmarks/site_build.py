@@ -100,7 +100,11 @@ def main() -> int:
         out = work / "kb-out"
         report = publish.publish(ws.records_dir, ws.iter_records(), out, workspace_root=ws.root)
         site_bytes = folder_bytes(out)
-        first = first_query_bytes(out / "pagefind")
+        # The search box loads every bundle listed beside the main one (large sites are
+        # indexed in one bundle per core).
+        listing = out / "static" / "bundles.json"
+        extra = json.loads(listing.read_text()) if listing.exists() else []
+        first = sum(first_query_bytes(out / b) for b in ["pagefind", *extra])
 
         # One more article into the full site, in a hard-linked copy of the workspace
         # (kb writes new files and renames them, so the cached original is untouched).

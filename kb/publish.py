@@ -556,6 +556,9 @@ def copy_theme(out: Path) -> None:
 
 
 def copy_sources(articles: Iterable[Article], root: Path, out: Path) -> None:
+    """Publish each article's capture as text. A hard link where the site and the archive
+    share a file system (the archive never rewrites a file, so the link stays exact), a
+    copy where they do not."""
     for article in articles:
         target = source_copy_path(article)
         if not target:
@@ -564,4 +567,8 @@ def copy_sources(articles: Iterable[Article], root: Path, out: Path) -> None:
         if source.is_file():
             dest = out / target
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
+            dest.unlink(missing_ok=True)
+            try:
+                os.link(source, dest)
+            except OSError:
+                shutil.copyfile(source, dest)

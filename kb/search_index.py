@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from kb.model import Article
 
 BUNDLE = "pagefind"
+EXTRA = "pagefind-added"  # bundles beside the main one (parts of a big site, later adds)
+EXTRA_LIST = "static/bundles.json"  # what the search box merges
 
 
 def search_record(article: Article) -> dict:
@@ -145,27 +149,54 @@ def _build(records: list[dict], bundle: Path) -> None:
 
 
 def build_search_index(records: list[dict], out: Path, name: str = BUNDLE) -> int:
-    """Write a Pagefind bundle of these search records under ``out/name``; its bytes."""
-    bundle = out / name
-    _build(sorted(records, key=lambda r: r["url"]), bundle)
-    return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    """Write a Pagefind bundle of these search records under ``out/name``; its bytes.
+
+    Large sites are split in one bundle per core, built at once by as many Pagefind
+    services (a service indexes on one thread); the search box merges the extra
+    bundles listed in static/bundles.json, as it does for articles added later.
+    """
+    records = sorted(records, key=lambda r: r["url"])
+    parts = max(1, min(os.cpu_count() or 1, len(records) // 5000))
+    if parts == 1:
+        _build(records, out / name)
+    else:
+        size = -(-len(records) // parts)
+        names = [name] + [f"{EXTRA}/part-{i}" for i in range(1, parts)]
+        with ThreadPoolExecutor(parts) as pool:
+            list(
+                pool.map(
+                    lambda i: _build(records[i * size : (i + 1) * size], out / names[i]),
+                    range(parts),
+                )
+            )
+        _list_bundles(out, [f"{n}/" for n in names[1:]])
+    return sum(
+        p.stat().st_size
+        for n in _bundle_names(out, name)
+        for p in (out / n).rglob("*")
+        if p.is_file()
+    )
 
 
-EXTRA = "pagefind-added"
-EXTRA_LIST = "static/bundles.json"
+def _bundle_names(out: Path, name: str) -> list[str]:
+    listing = out / EXTRA_LIST
+    extra = json.loads(listing.read_text()) if listing.exists() else []
+    return [name, *(e.rstrip("/") for e in extra if e.startswith(f"{EXTRA}/part-"))]
+
+
+def _list_bundles(out: Path, names: list[str]) -> None:
+    from kb.archive import atomic_write
+
+    listing = out / EXTRA_LIST
+    bundles = json.loads(listing.read_text()) if listing.exists() else []
+    atomic_write(listing, json.dumps([*bundles, *names]))
 
 
 def add_search_bundle(records: list[dict], out: Path) -> int:
     """Index just these records as one more bundle, listed for the search box to merge."""
-    import json
     import time
 
     name = f"{EXTRA}/{time.strftime('%Y%m%d%H%M%S')}-{len(records)}"
-    size = build_search_index(records, out, name)
-    listing = out / EXTRA_LIST
-    bundles = json.loads(listing.read_text()) if listing.exists() else []
-    bundles.append(name + "/")
-    from kb.archive import atomic_write
-
-    atomic_write(listing, json.dumps(bundles))
-    return size
+    _build(records, out / name)
+    _list_bundles(out, [name + "/"])
+    return sum(p.stat().st_size for p in (out / name).rglob("*") if p.is_file())
