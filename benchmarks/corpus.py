@@ -8,11 +8,34 @@ The corpus lives in ``../shared/corpus`` beside the project (override with
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("KB_SHARED", ROOT.parent / "shared"))
+
+
+def _find_shared() -> Path:
+    """``KB_SHARED``, else ``../shared`` beside this checkout, else beside the repository
+    this checkout was cloned from (CI runs in a fresh clone elsewhere)."""
+    if os.environ.get("KB_SHARED"):
+        return Path(os.environ["KB_SHARED"])
+    candidates = [ROOT.parent / "shared"]
+    try:
+        origin = subprocess.run(
+            ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        origin = ""
+    if origin and not re.match(r"^[a-z]+://|^[^/]+:", origin):
+        candidates.append(Path(origin).resolve().parent / "shared")
+    return next((c for c in candidates if (c / "corpus").is_dir()), candidates[0])
+
+
+SHARED = _find_shared()
 CORPUS = SHARED / "corpus"
 GOLD = CORPUS / "gold"
 SEED_HTML = SHARED / "fixtures" / "archive-site" / "KB279415.html"
