@@ -29,7 +29,7 @@ EXTRA_LIST = "static/bundles.json"  # what the search box merges
 
 def search_record(article: Article) -> dict:
     """The Pagefind custom record for one article (URL relative to the site root)."""
-    from kb.publish import article_url
+    from kb.site_model import article_url
 
     code_words: list[str] = []
     for code in article.error_codes:

@@ -13,6 +13,8 @@ class _Links(HTMLParser):
         self.links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
+        if tag == "link" and "canonical" in (dict(attrs).get("rel") or ""):
+            return  # where the page will live, not a link to follow
         for name, value in attrs:
             if name in ("href", "src") and value:
                 self.links.append(value)

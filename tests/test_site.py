@@ -137,3 +137,16 @@ def test_capture_history_and_diff_on_the_article_page(site):
     assert "related added: KB283238, KB285350" in text
     assert history.select(".diff ins") and history.select(".diff del")
     assert "ensure" in [d.get_text() for d in history.select(".diff del")]
+
+
+def test_out_and_base_url_options(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    assert run_kb(["rebuild"], root).returncode == 0
+    out = tmp_path / "www" / "kb"
+    result = run_kb(["publish", "--out", str(out), "--base-url", "/kb/", "--no-search"], root)
+    assert result.returncode == 0, result.stderr
+    page = soup(out, "kb/KB279415/index.html")
+    assert page.find("link", rel="canonical")["href"] == "/kb/kb/KB279415/"
+    assert not (root / "public").exists() and not (out / "pagefind").exists()
+    assert broken_links(out) == []

@@ -1,0 +1,202 @@
+"""Rendering pages: Jinja2 templates from ``site/templates`` and section Markdown
+through markdown-it-py with raw HTML disabled (so nothing in an archived page can run).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from kb import codes
+from kb.model import Article, kb_id
+from kb.site_model import Site, article_url, code_key, event_source_slug, slug
+
+THEME = Path(__file__).resolve().parent.parent / "site"
+
+
+class Renderer:
+    """Jinja2 environment and Markdown renderer; one per process."""
+
+    def __init__(self, base_url: str = ""):
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+        from markdown_it import MarkdownIt
+
+        self.env = Environment(
+            loader=FileSystemLoader(THEME / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["slug"] = slug
+        self.env.globals.update(
+            kb_id=kb_id,
+            event_source_slug=event_source_slug,
+            code_key=code_key,
+            article_url=article_url,
+        )
+        # Raw HTML off: whatever an archived page held is text, never markup.
+        self.md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+        self.base_url = base_url
+
+    def markdown(self, text: str) -> str:
+        return self.md.render(text)
+
+    def page(self, template: str, path: str, **context) -> str:
+        depth = path.count("/")
+        root = "../" * depth if depth else "./"
+        return self.env.get_template(template).render(
+            root=root, path=path, base_url=self.base_url, **context
+        )
+
+
+def _article_context(site: Site, article: Article, renderer: Renderer) -> dict:
+    sections = [s for s in article.sections if s.kind not in ("symptoms", "applies_to")]
+    symptoms = next((s for s in article.sections if s.kind == "symptoms"), None)
+    return {
+        "article": article,
+        "symptoms_html": renderer.markdown(symptoms.markdown) if symptoms else None,
+        "sections": [(s, renderer.markdown(s.markdown)) for s in sections],
+        "cited_by": [
+            (n, site.title_of(n), n in site.articles) for n in site.cited_by.get(article.number, [])
+        ],
+        "related": [
+            (r, r.number in site.articles, r.title or site.title_of(r.number))
+            for r in article.related
+        ],
+        "codes": [(c, code_key(c.code, c.value)) for c in article.error_codes],
+        "source_file": source_copy_path(article),
+        "captures": _captures(site, article),
+    }
+
+
+def _captures(site: Site, article: Article) -> list[dict]:
+    if site.workspace_root is None or article.number not in site.several_captures:
+        return []
+    from kb.history import page_history
+
+    return page_history(site.workspace_root, article)
+
+
+def source_copy_path(article: Article) -> str | None:
+    """Where the original capture is published: as text, so nothing in it runs."""
+    if not article.source:
+        return None
+    return f"sources/{article.id}/{Path(article.source.path).name}.txt"
+
+
+def render_article(site: Site, article: Article, renderer: Renderer) -> tuple[str, str]:
+    path = article_url(article.number) + "index.html"
+    html = renderer.page("article.html", path, **_article_context(site, article, renderer))
+    return path, html
+
+
+def site_pages(site: Site) -> list[str]:
+    """Every non-article page of the site, as paths (what an update may rewrite)."""
+    pages = [
+        "index.html",
+        "events/index.html",
+        "errors/index.html",
+        "products/index.html",
+        "tags/index.html",
+    ]
+    pages += [f"kb/{kb_id(n)}/index.html" for n in site.missing_cited()]
+    pages += [f"events/{s}/{i}/index.html" for s, i in site.events]
+    pages += [f"errors/{k}/index.html" for k in site.codes]
+    pages += [f"products/{k}/index.html" for k in site.products]
+    pages += [f"tags/{slug(t)}/index.html" for t in site.tags]
+    return pages
+
+
+def render_page(site: Site, renderer: Renderer, path: str) -> str:
+    """Render one non-article page by its path."""
+    parts = path.split("/")
+    listing = renderer.page
+    if path == "index.html":
+        recent = sorted(site.articles.values(), key=lambda a: a.modified or "", reverse=True)
+        return listing(
+            "home.html",
+            path,
+            site=site,
+            recent=recent[:20],
+            counts={
+                "articles": len(site.articles),
+                "events": len(site.events),
+                "codes": len(site.codes),
+                "products": len(site.products),
+                "tags": len(site.tags),
+            },
+        )
+    if parts[0] == "kb":
+        number = int(parts[1][2:])
+        return listing(
+            "missing.html",
+            path,
+            number=number,
+            title=site.cited_titles.get(number),
+            cited_by=[(n, site.title_of(n)) for n in site.cited_by.get(number, [])],
+        )
+    if path == "events/index.html":
+        groups: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for (source, event_id), numbers in sorted(site.events.items()):
+            groups[source].append((event_id, len(numbers)))
+        ordered = sorted(groups.items(), key=lambda g: site.event_sources[g[0]].casefold())
+        return listing("events.html", path, groups=ordered, names=site.event_sources)
+    if parts[0] == "events":
+        source, event_id = parts[1], int(parts[2])
+        numbers = site.events[(source, event_id)]
+        rows = []
+        for n in numbers:
+            article = site.articles[n]
+            messages = [
+                e.message
+                for e in article.events
+                if e.event_id == event_id and event_source_slug(e.source) == source
+            ]
+            rows.append((n, article.title, next((m for m in messages if m), "")))
+        return listing(
+            "event.html", path, source=site.event_sources[source], event_id=event_id, rows=rows
+        )
+    if path == "errors/index.html":
+        items = sorted(site.codes.items(), key=lambda kv: kv[0])
+        return listing("codes.html", path, items=items, prints=site.code_print)
+    if parts[0] == "errors":
+        key = parts[1]
+        printed, value = site.code_print[key]
+        forms = codes.notations(value) if value is not None else [printed]
+        forms += list(codes.names_of(value)) if value is not None else []
+        return listing(
+            "listing.html",
+            path,
+            heading=f"Error code {printed}",
+            notations=forms,
+            rows=[(n, site.articles[n].title) for n in site.codes[key]],
+        )
+    if path in ("products/index.html", "tags/index.html"):
+        kind = parts[0]
+        if kind == "products":
+            items = sorted(
+                ((k, site.product_names[k], len(v)) for k, v in site.products.items()),
+                key=lambda x: x[1].casefold(),
+            )
+        else:
+            items = sorted((slug(t), t, len(v)) for t, v in site.tags.items())
+        return listing("groups.html", path, kind=kind, items=items)
+    if parts[0] == "products":
+        name = site.product_names[parts[1]]
+        return listing(
+            "listing.html",
+            path,
+            heading=name,
+            notations=None,
+            rows=[(n, site.articles[n].title) for n in site.products[parts[1]]],
+        )
+    if parts[0] == "tags":
+        tag = next(t for t in site.tags if slug(t) == parts[1])
+        return listing(
+            "listing.html",
+            path,
+            heading=f"Articles tagged {tag}",
+            notations=None,
+            rows=[(n, site.articles[n].title) for n in site.tags[tag]],
+        )
+    raise ValueError(f"no page at {path}")
