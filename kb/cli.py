@@ -55,7 +55,9 @@ def _workspace(root: Path):
 
 @app.command()
 def add(
-    files: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
+    files: Annotated[
+        list[str], typer.Argument(help="Files, folders (recursive), globs or http(s) URLs.")
+    ],
     root: Root = Path("."),
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
