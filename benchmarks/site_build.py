@@ -107,13 +107,19 @@ def main() -> int:
         first = sum(first_query_bytes(out / b) for b in ["pagefind", *extra])
 
         # One more article into the full site, in a hard-linked copy of the workspace
-        # (kb writes new files and renames them, so the cached original is untouched).
+        # (kb writes new files and renames them, so the cached original is untouched;
+        # only the SQLite capture list is written in place, so it is really copied).
         copy = work / "ws"
         subprocess.run(["cp", "-al", str(root), str(copy)], check=True)
+        for db in (copy / ".kb").glob("captures.sqlite*"):  # SQLite writes in place: copy it
+            db.unlink()
+            shutil.copy2(root / ".kb" / db.name, db)
         shutil.move(str(out), str(copy / "public"))
+        # A new article (not in the corpus) that cites KB279415.
+        new_article = corpus.ROOT / "tests" / "fixtures" / "hostile" / "KB999001.html"
         start = time.perf_counter()
         added = subprocess.run(
-            [KB, "add", "--root", str(copy), str(corpus.SEED_HTML)],
+            [KB, "add", "--root", str(copy), str(new_article)],
             capture_output=True,
             text=True,
             check=True,

@@ -163,11 +163,13 @@ def save_state(site: Site, out: Path) -> None:
     atomic_write(out / STATE, json.dumps(data, ensure_ascii=False))
 
 
-def load_state(out: Path) -> Site | None:
+def load_state(out: Path) -> dict[int, Article] | None:
+    """The article summaries the site was last written from, by number."""
     path = out / STATE
     if not path.is_file():
         return None
-    return Site.from_records(Article.from_dict(d) for d in json.loads(path.read_text("utf-8")))
+    summaries = (Article.from_dict(d) for d in json.loads(path.read_text("utf-8")))
+    return {a.number: a for a in summaries}
 
 
 def update(
@@ -189,8 +191,8 @@ def update(
     from kb.archive import atomic_write
 
     out = Path(out).resolve()
-    old_site = load_state(out)
-    if old_site is None:
+    old = load_state(out)
+    if old is None:
         return None
     start = time.perf_counter()
     report = PublishReport()
@@ -198,20 +200,20 @@ def update(
     fresh = {
         n: _load(records_dir, n) for n in numbers if (records_dir / f"{kb_id(n)}.json").exists()
     }
-    summaries = dict(old_site.articles)
+    summaries = dict(old)
     for n in numbers:
         summaries.pop(n, None)
         if n in fresh:
             summaries[n] = summary(fresh[n])
     site = Site.from_records(summaries[n] for n in sorted(summaries))
     _attach_captures(site, workspace_root)
-    before = [old_site.articles[n] for n in numbers if n in old_site.articles]
+    before = [old[n] for n in numbers if n in old]
     after = [summaries[n] for n in numbers if n in summaries]
     touched_articles: set[int] = set(numbers)
     for article in before + after:
         touched_articles.update(r.number for r in article.related)
+        # Who cites an article is unchanged by a change to that article itself.
         touched_articles.update(site.cited_by.get(article.number, []))
-        touched_articles.update(old_site.cited_by.get(article.number, []))
     renderer = Renderer(base_url)
     for n in sorted(touched_articles):
         if n in site.articles:
