@@ -44,6 +44,16 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _article_number(text: str) -> int:
+    """279415, Q279415, KB279415 -> 279415; anything else is a usage error."""
+    from kb.model import parse_article_number
+
+    number = parse_article_number(text)
+    if number is None:
+        raise _fail(f"not an article number: {text!r}")
+    return number
+
+
 def _workspace(root: Path):
     from kb.archive import Workspace
 
@@ -128,11 +138,7 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one article's record."""
-    from kb.model import parse_article_number
-
-    number = parse_article_number(article)
-    if number is None:
-        raise _fail(f"not an article number: {article!r}")
+    number = _article_number(article)
     record = _workspace(root).load_record(number)
     if record is None:
         raise _fail(f"KB{number} is not in the archive", 1)
@@ -160,11 +166,8 @@ def history(
 ) -> None:
     """Every archived capture of an article, newest first, with what changed."""
     from kb.history import history as captures_of
-    from kb.model import parse_article_number
 
-    number = parse_article_number(article)
-    if number is None:
-        raise _fail(f"not an article number: {article!r}")
+    number = _article_number(article)
     entries = captures_of(_workspace(root), number)
     if not entries:
         raise _fail(f"KB{number} is not in the archive", 1)
