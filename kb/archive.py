@@ -33,12 +33,12 @@ def default_root() -> Path:
     return Path(os.environ.get("KB_ROOT") or ".").resolve()
 
 
-def atomic_write(path: Path, data: bytes | str, durable: bool = False) -> None:
+def atomic_write(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
-    Readers see the old file or the new one, never a part. ``durable`` also syncs the
-    bytes to disk first; derived files skip that (they can be rebuilt), and batches of
-    archived sources are synced (see :func:`sync_files`) before the capture list names them.
+    Readers see the old file or the new one, never a part. What is written this way is
+    derived and can be rebuilt, so it is not synced; archived sources are synced (see
+    :func:`sync_files`) before the capture list names them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -46,9 +46,6 @@ def atomic_write(path: Path, data: bytes | str, durable: bool = False) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

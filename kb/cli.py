@@ -32,6 +32,7 @@ Root = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")]
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N articles.")]
 
 
@@ -69,9 +70,7 @@ def add(
         list[str], typer.Argument(help="Files, folders (recursive), globs or http(s) URLs.")
     ],
     root: Root = Path("."),
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
-    ] = 0,
+    jobs: Jobs = 0,
 ) -> None:
     """Add archived KB articles (HTML, MHTML, plain-text KB files) to the archive."""
     from kb import archive
@@ -86,9 +85,7 @@ def add(
 @app.command()
 def rebuild(
     root: Root = Path("."),
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
-    ] = 0,
+    jobs: Jobs = 0,
 ) -> None:
     """Re-derive records and index from articles/ (articles/ itself is never changed)."""
     from kb import archive
@@ -351,9 +348,7 @@ def publish(
         str, typer.Option("--base-url", help="Where the site will be served, e.g. /kb/.")
     ] = "",
     no_search: Annotated[bool, typer.Option("--no-search", help="Skip the search index.")] = False,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
-    ] = 0,
+    jobs: Jobs = 0,
 ) -> None:
     """Build the static web site from the records."""
     from kb import publish as site

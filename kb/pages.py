@@ -169,7 +169,7 @@ def render_page(site: Site, renderer: Renderer, path: str) -> str:
             path,
             heading=f"Error code {printed}",
             notations=forms,
-            rows=[(n, site.articles[n].title) for n in site.codes[key]],
+            rows=_rows(site, site.codes[key]),
         )
     if path in ("products/index.html", "tags/index.html"):
         kind = parts[0]
@@ -188,7 +188,7 @@ def render_page(site: Site, renderer: Renderer, path: str) -> str:
             path,
             heading=name,
             notations=None,
-            rows=[(n, site.articles[n].title) for n in site.products[parts[1]]],
+            rows=_rows(site, site.products[parts[1]]),
         )
     if parts[0] == "tags":
         tag = next(t for t in site.tags if slug(t) == parts[1])
@@ -197,6 +197,11 @@ def render_page(site: Site, renderer: Renderer, path: str) -> str:
             path,
             heading=f"Articles tagged {tag}",
             notations=None,
-            rows=[(n, site.articles[n].title) for n in site.tags[tag]],
+            rows=_rows(site, site.tags[tag]),
         )
     raise ValueError(f"no page at {path}")
+
+
+def _rows(site: Site, numbers: list[int]) -> list[tuple[int, str]]:
+    """(number, title) for a listing page."""
+    return [(n, site.articles[n].title) for n in numbers]
