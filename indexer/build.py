@@ -15,6 +15,7 @@ from pathlib import Path
 
 from whoosh import index
 
+from indexer import hotlists
 from indexer.schema import event_key, make_schema, normal_source
 from kb import codes
 from kb.model import Article
@@ -79,6 +80,7 @@ def rebuild(
             writer.add_document(**document(article))
             count += 1
         writer.commit()
+        hotlists.refresh(tmp, procs)
         old = index_dir.with_name(index_dir.name + ".old")
         if index_dir.exists():
             os.replace(index_dir, old)
@@ -105,6 +107,7 @@ def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
     for article in items:
         writer.update_document(**document(article))
     writer.commit()
+    hotlists.refresh(index_dir)
     return len(items)
 
 
@@ -121,3 +124,4 @@ def remove(index_dir: Path, numbers: Iterable[int]) -> None:
     for number in numbers:
         writer.delete_by_term("id", f"KB{number}")
     writer.commit()
+    hotlists.refresh(index_dir)
