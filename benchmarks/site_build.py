@@ -98,7 +98,7 @@ def main() -> int:
 
         ws = Workspace(root)
         out = work / "kb-out"
-        report = publish.publish(ws.records_dir, ws.iter_records(), out, workspace_root=ws.root)
+        report = publish.publish(ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root)
         site_bytes = folder_bytes(out)
         # The search box loads every bundle listed beside the main one (large sites are
         # indexed in one bundle per core).

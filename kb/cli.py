@@ -362,7 +362,7 @@ def publish(
     with bar("publishing") as progress:
         report = site.publish(
             ws.records_dir,
-            ws.iter_records(),
+            numbers,
             target,
             workspace_root=ws.root,
             base_url=base_url,

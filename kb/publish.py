@@ -36,13 +36,37 @@ STATE = ".kbsite.json"  # the summaries a later incremental update starts from
 _WORKER: dict = {}
 
 
-def _init_worker(site: Site, base_url: str, out: str, records: str) -> None:
-    _WORKER.update(site=site, renderer=Renderer(base_url), out=Path(out), records=Path(records))
+def _init_worker(site: Site, base_url: str, out: str, records: str, root: str | None) -> None:
+    _WORKER.update(
+        site=site,
+        renderer=Renderer(base_url),
+        out=Path(out),
+        records=Path(records),
+        root=Path(root) if root else None,
+    )
 
 
 def _load(records: Path, number: int) -> Article:
     path = records / f"{kb_id(number)}.json"
     return Article.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _load_summaries(job: tuple[str, list[int]]) -> list[Article]:
+    records, numbers = Path(job[0]), job[1]
+    return [summary(_load(records, n)) for n in numbers]
+
+
+def _run(task: tuple[str, list]) -> tuple[int, list[dict]]:
+    """One unit of a worker's share of a full build: article pages (their search
+    records returned), other pages, or source copies."""
+    kind, items = task
+    if kind == "articles":
+        return _write_articles(items)
+    site, out = _WORKER["site"], _WORKER["out"]
+    if kind == "pages":
+        return write_index_pages(site, _WORKER["renderer"], out, items), []
+    copy_sources((site.articles[n] for n in items), _WORKER["root"], out)
+    return 0, []
 
 
 def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
@@ -76,7 +100,7 @@ class PublishReport:
 
 def publish(
     records_dir: Path,
-    summaries: Iterable[Article],
+    numbers: list[int],
     out: Path,
     *,
     workspace_root: Path | None = None,
@@ -85,10 +109,12 @@ def publish(
     search: bool = True,
     progress: Callable[[int], Callable[[], None] | None] | None = None,
 ) -> PublishReport:
-    """Build the whole site into ``out`` (built aside, then swapped in).
+    """Build the whole site of the records ``numbers`` into ``out`` (built aside, then
+    swapped in).
 
-    ``summaries`` are the records (their text is not needed and may be left out);
-    article pages are rendered by workers that read full records from ``records_dir``.
+    Everything but the site model runs on ``jobs`` worker processes: reading the
+    records' summaries, then article pages, the other pages and the source copies,
+    while this process writes the saved state.
     """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -96,35 +122,34 @@ def publish(
     report = PublishReport()
     try:
         start = time.perf_counter()
-        site = Site.from_records(summary(a) for a in summaries)
+        numbers = sorted(numbers)
+        jobs = jobs or os.cpu_count() or 1
+        parallel = jobs > 1 and len(numbers) > 400
+        site = Site.from_records(_summaries(records_dir, numbers, jobs if parallel else 1))
         _attach_captures(site, workspace_root)
         report.articles = len(site.articles)
-        numbers = sorted(site.articles)
-        jobs = jobs or os.cpu_count() or 1
         tick = progress(len(numbers)) if progress else None
+        tasks = _tasks(site, workspace_root)
+        init = (site, base_url, str(tmp), str(records_dir), str(workspace_root or ""))
         search_records: list[dict] = []
-        chunks = [numbers[i : i + 200] for i in range(0, len(numbers), 200)]
-        init = (site, base_url, str(tmp), str(records_dir))
-        if jobs > 1 and len(numbers) > 400:
+        if parallel:
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
-                results = pool.map(_write_articles, chunks)
-                for done, found in results:
+                results = pool.map(_run, tasks)
+                copy_theme(tmp)  # meanwhile, here
+                save_state(site, tmp)
+                for (kind, _), (done, found) in zip(tasks, results, strict=True):
                     report.pages += done
                     search_records += found
-                    for _ in range(done if tick else 0):
+                    for _ in range(done if tick and kind == "articles" else 0):
                         tick()
         else:
             _init_worker(*init)
-            for chunk in chunks:
-                done, found = _write_articles(chunk)
+            for task in tasks:
+                done, found = _run(task)
                 report.pages += done
                 search_records += found
-        renderer = Renderer(base_url)
-        report.pages += write_index_pages(site, renderer, tmp, site_pages(site))
-        copy_theme(tmp)
-        if workspace_root:
-            copy_sources(site.articles.values(), workspace_root, tmp)
-        save_state(site, tmp)
+            copy_theme(tmp)
+            save_state(site, tmp)
         report.seconds_pages = time.perf_counter() - start
         if search:
             start = time.perf_counter()
@@ -141,6 +166,29 @@ def publish(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _summaries(records_dir: Path, numbers: list[int], jobs: int) -> list[Article]:
+    """Every record without its text, read on ``jobs`` processes."""
+    chunks = [(str(records_dir), numbers[i : i + 1000]) for i in range(0, len(numbers), 1000)]
+    if jobs == 1:
+        return [a for chunk in chunks for a in _load_summaries(chunk)]
+    with ProcessPoolExecutor(jobs) as pool:
+        return [a for found in pool.map(_load_summaries, chunks) for a in found]
+
+
+def _tasks(site: Site, root: Path | None) -> list[tuple[str, list]]:
+    """A full build's work in units of a few hundred pages, article pages first
+    (they return search records), the rest interleaved so the workers stay even."""
+    numbers = sorted(site.articles)
+    tasks: list[tuple[str, list]] = [
+        ("articles", numbers[i : i + 200]) for i in range(0, len(numbers), 200)
+    ]
+    pages = site_pages(site)
+    tasks += [("pages", pages[i : i + 500]) for i in range(0, len(pages), 500)]
+    if root is not None:
+        tasks += [("sources", numbers[i : i + 1000]) for i in range(0, len(numbers), 1000)]
+    return tasks
 
 
 def _attach_captures(site: Site, root: Path | None) -> None:
