@@ -1,19 +1,24 @@
 """Publish the whole corpus as a site, beside Hugo and Pagefind on the same bodies.
 
-    python -m benchmarks.site_build
+    python -m benchmarks.site_build [--runs 3]
 
 Baseline, in the same run: Debian's ``hugo`` building the same article bodies (the
 records' section Markdown) as Markdown pages with a minimal theme, then the Pagefind
 CLI indexing Hugo's output. Measured: ``kb publish`` (all pages, both cores) and its
 Pagefind index fed records through the Python API; the bytes a browser fetches for a
 first query; then ``kb add`` of one article into the full site (pages rewritten, time).
+Hugo and ``kb publish`` take turns ``--runs`` times and their medians are compared
+(without the search index); then the site is built once more with it, beside one
+run of the Pagefind CLI.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,7 +59,16 @@ def hugo_site(records_dir: Path, work: Path) -> Path:
     return site
 
 
+def settle() -> None:
+    """Flush what earlier steps wrote and deleted before timing the next one: on a disk
+    mounted with ``discard`` (as here), a deleted 700 MB site keeps the device busy
+    long after ``rm`` returns, and would slow whichever run comes next."""
+    os.sync()
+    time.sleep(2)
+
+
 def timed(cmd: list[str], **kwargs) -> float:
+    settle()
     start = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, **kwargs)
     return time.perf_counter() - start
@@ -76,7 +90,10 @@ def first_query_bytes(bundle: Path) -> int:
     return size + sum(fragments[:10])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
     if not corpus.available():
         print(f"corpus not found at {corpus.CORPUS}", file=sys.stderr)
         return 2
@@ -88,16 +105,34 @@ def main() -> int:
     articles = len(list(records.glob("KB*.json")))
     work = Path(tempfile.mkdtemp(prefix="site-bench-"))
     try:
-        hugo_in = hugo_site(records, work)
-        hugo_s = timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(work / "hugo-out")])
-        pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(work / "hugo-out")]
-        pagefind_s = timed(pagefind_bin)
-
         from kb import publish
         from kb.archive import Workspace
 
         ws = Workspace(root)
+        hugo_in = hugo_site(records, work)
+        hugo_runs: list[float] = []
+        page_runs: list[float] = []
         out = work / "kb-out"
+        for _ in range(args.runs):
+            shutil.rmtree(work / "hugo-out", ignore_errors=True)
+            hugo_runs.append(
+                timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(work / "hugo-out")])
+            )
+            shutil.rmtree(out, ignore_errors=True)
+            settle()
+            done = publish.publish(
+                ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root, search=False
+            )
+            page_runs.append(done.seconds_pages)
+        hugo_s, pages_s = statistics.median(hugo_runs), statistics.median(page_runs)
+        # Each run's ratio too: robust to the machine slowing down or speeding up.
+        pair_ratio = statistics.median(p / h for p, h in zip(page_runs, hugo_runs, strict=True))
+        pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(work / "hugo-out")]
+        pagefind_s = timed(pagefind_bin)
+        # Then the site with its search index (and the page count, the sizes, and the
+        # full site the incremental add goes into).
+        shutil.rmtree(out, ignore_errors=True)
+        settle()
         report = publish.publish(ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root)
         site_bytes = folder_bytes(out)
         # The search box loads every bundle listed beside the main one (large sites are
@@ -117,6 +152,7 @@ def main() -> int:
         shutil.move(str(out), str(copy / "public"))
         # A new article (not in the corpus) that cites KB279415.
         new_article = corpus.ROOT / "tests" / "fixtures" / "hostile" / "KB999001.html"
+        settle()
         start = time.perf_counter()
         added = subprocess.run(
             [KB, "add", "--root", str(copy), str(new_article)],
@@ -133,9 +169,9 @@ def main() -> int:
         ("hugo, same bodies, minimal theme", hugo_s, ""),
         (
             "kb publish: pages (2 cores)",
-            report.seconds_pages,
-            f"{report.pages / report.seconds_pages:,.0f} pages/s; "
-            f"{report.seconds_pages / hugo_s:.2f}x hugo (floor <= 2.00); "
+            pages_s,
+            f"{report.pages / pages_s:,.0f} pages/s; "
+            f"{pages_s / hugo_s:.2f}x hugo (floor <= 2.00; run by run {pair_ratio:.2f}x); "
             f"site {site_bytes / 1e6:,.0f} MB",
         ),
         ("pagefind CLI over hugo's output", pagefind_s, ""),
@@ -151,7 +187,10 @@ def main() -> int:
             f"{rewritten} pages rewritten (target < 5 s)",
         ),
     ]
-    print(f"{'measure':<44}{'seconds':>10}  notes   ({articles:,} articles, cpus={os.cpu_count()})")
+    print(
+        f"{'measure':<44}{'seconds':>10}  notes   ({articles:,} articles, cpus={os.cpu_count()},"
+        f" median of {args.runs} for hugo and pages)"
+    )
     for name, seconds, note in rows:
         print(f"{name:<44}{seconds:>10.1f}  {note}")
     print(
@@ -161,8 +200,11 @@ def main() -> int:
                 "articles": articles,
                 "pages": report.pages,
                 "hugo_s": hugo_s,
-                "kb_pages_s": report.seconds_pages,
-                "pages_ratio": report.seconds_pages / hugo_s,
+                "hugo_runs_s": hugo_runs,
+                "kb_pages_s": pages_s,
+                "kb_pages_runs_s": page_runs,
+                "pages_ratio": pages_s / hugo_s,
+                "pages_ratio_run_by_run": pair_ratio,
                 "pagefind_cli_s": pagefind_s,
                 "kb_search_s": report.seconds_search,
                 "search_ratio": report.seconds_search / pagefind_s,

@@ -100,6 +100,7 @@ def write(index_dir: Path, reader) -> Path:
             word = text.decode("utf-8") if isinstance(text, bytes) else text
             lists[word] = [put(_narrow(ids)), put(_narrow(weights))]
         header["lists"][field] = lists
+    header["size"] = offset
     head = json.dumps(header, separators=(",", ":")).encode("utf-8")
     target = sidecar_path(index_dir, reader.segment().segment_id())
     tmp = target.with_name(target.name + ".tmp")
@@ -125,33 +126,41 @@ def _narrow(data: array) -> array:
     return data
 
 
-def refresh(index_dir: Path, procs: int = 1) -> int:
-    """Write the sidecars the index's large segments lack or have damaged (one process
-    per segment, up to ``procs``); drop those of segments the index no longer has.
-    Returns how many were written."""
-    index_dir = Path(index_dir)
-    live: dict[str, int] = {}
-    with _open_reader(index_dir) as top:
-        for reader, _ in top.leaf_readers():
-            live[reader.segment().segment_id()] = reader.doc_count_all()
-    missing = [
+def missing(index_dir: Path) -> list[str]:
+    """The large segments whose sidecar is absent or damaged."""
+    return [
         segment_id
-        for segment_id, docs in live.items()
+        for segment_id, docs in _segments(index_dir).items()
         if docs >= MIN_SEGMENT_DOCS and not _valid(index_dir, segment_id, docs)
     ]
-    if procs > 1 and len(missing) > 1:
+
+
+def refresh(index_dir: Path, procs: int = 1) -> int:
+    """Write the sidecars :func:`missing` lists (one process per segment, up to
+    ``procs``); drop those of segments the index no longer has. Returns how many were
+    written."""
+    index_dir = Path(index_dir)
+    todo = missing(index_dir)
+    if procs > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(min(procs, len(missing))) as pool:
-            list(pool.map(_write_segment, [index_dir] * len(missing), missing))
+        with ProcessPoolExecutor(min(procs, len(todo))) as pool:
+            list(pool.map(_write_segment, [index_dir] * len(todo), todo))
     else:
-        for segment_id in missing:
+        for segment_id in todo:
             _write_segment(index_dir, segment_id)
+    live = _segments(index_dir)
     for path in index_dir.glob(f"hot-*{SUFFIX}*"):
         segment_id = path.name[len("hot-") :].split(".")[0]
         if segment_id not in live or path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
-    return len(missing)
+    return len(todo)
+
+
+def _segments(index_dir: Path) -> dict[str, int]:
+    """Segment ID -> documents in it (deleted ones included)."""
+    with _open_reader(Path(index_dir)) as top:
+        return {r.segment().segment_id(): r.doc_count_all() for r, _ in top.leaf_readers()}
 
 
 def _valid(index_dir: Path, segment_id: str, doc_count: int) -> bool:
@@ -190,6 +199,8 @@ class Sidecar:
         self._header = json.loads(self._map[start : start + size])
         self._base = start + size
         self.doc_count: int = self._header["doc_count"]
+        if len(self._map) - self._base != self._header["size"]:
+            raise ValueError(f"{path}: truncated")
 
     def _array(self, place: list) -> array:
         offset, count, typecode = place
@@ -218,7 +229,7 @@ def open_sidecar(index_dir: Path, segment_id: str, doc_count: int) -> Sidecar | 
     path = sidecar_path(index_dir, segment_id)
     try:
         sidecar = Sidecar(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, KeyError, struct.error):
         return None
     if sidecar.doc_count != doc_count:
         sidecar.close()

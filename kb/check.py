@@ -26,6 +26,7 @@ class CheckReport:
     leftovers: list[Path] = field(default_factory=list)  # staged copies of a killed add
     manifest_broken: bool = False
     index_broken: bool = False
+    hotlists_stale: bool = False  # a segment's decoded frequent-term lists
 
     @property
     def ok(self) -> bool:
@@ -106,6 +107,14 @@ def _check_index(ws: Workspace, numbers: set[int], report: CheckReport) -> None:
     for number in sorted(indexed - numbers):
         report.problems.append(f"{kb_id(number)}: in the index but not archived")
         report.stale_numbers.add(number)
+    from indexer import hotlists
+
+    for segment_id in hotlists.missing(ws.index_dir):
+        report.problems.append(
+            f"{hotlists.sidecar_path(ws.index_dir, segment_id)}: missing or damaged"
+            " (searches stay exact, only slower)"
+        )
+        report.hotlists_stale = True
 
 
 def repair(ws: Workspace, report: CheckReport) -> None:
@@ -128,3 +137,8 @@ def repair(ws: Workspace, report: CheckReport) -> None:
     if report.unlisted_files:
         archive.add_files(ws, [str(ws.root / rel) for rel in report.unlisted_files])
     archive.refresh(ws, report.stale_numbers)
+    if report.hotlists_stale:
+        from indexer import hotlists
+
+        with ws.lock():
+            hotlists.refresh(ws.index_dir)

@@ -87,10 +87,11 @@ def _captures(site: Site, article: Article) -> list[dict]:
 
 
 def source_copy_path(article: Article) -> str | None:
-    """Where the original capture is published: as text, so nothing in it runs."""
+    """Where the original capture is published (beside the article's page): as text, so
+    nothing in it runs."""
     if not article.source:
         return None
-    return f"sources/{article.id}/{Path(article.source.path).name}.txt"
+    return f"{article_url(article.number)}{Path(article.source.path).name}.txt"
 
 
 def render_article(site: Site, article: Article, renderer: Renderer) -> tuple[str, str]:

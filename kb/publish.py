@@ -57,28 +57,26 @@ def _load_summaries(job: tuple[str, list[int]]) -> list[Article]:
 
 
 def _run(task: tuple[str, list]) -> tuple[int, list[dict]]:
-    """One unit of a worker's share of a full build: article pages (their search
-    records returned), other pages, or source copies."""
+    """One unit of a worker's share of a full build: article pages (with their source
+    copies; their search records returned) or other pages."""
     kind, items = task
     if kind == "articles":
         return _write_articles(items)
-    site, out = _WORKER["site"], _WORKER["out"]
-    if kind == "pages":
-        return write_index_pages(site, _WORKER["renderer"], out, items), []
-    copy_sources((site.articles[n] for n in items), _WORKER["root"], out)
-    return 0, []
+    return write_index_pages(_WORKER["site"], _WORKER["renderer"], _WORKER["out"], items), []
 
 
 def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
     """Render and write article pages; return their search records too."""
     from kb.search_index import search_record
 
-    site, renderer, out = _WORKER["site"], _WORKER["renderer"], _WORKER["out"]
+    site, renderer, out, root = (_WORKER[k] for k in ("site", "renderer", "out", "root"))
     search: list[dict] = []
     for number in numbers:
         article = _load(_WORKER["records"], number)
         path, html = render_article(site, article, renderer)
         _write(out / path, html)
+        if root is not None:
+            copy_source(article, root, out)
         search.append(search_record(article))
     return len(numbers), search
 
@@ -113,8 +111,8 @@ def publish(
     swapped in).
 
     Everything but the site model runs on ``jobs`` worker processes: reading the
-    records' summaries, then article pages, the other pages and the source copies,
-    while this process writes the saved state.
+    records' summaries, then article pages (with their source copies) and the other
+    pages, while this process writes the saved state.
     """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +127,7 @@ def publish(
         _attach_captures(site, workspace_root)
         report.articles = len(site.articles)
         tick = progress(len(numbers)) if progress else None
-        tasks = _tasks(site, workspace_root)
+        tasks = _tasks(site)
         init = (site, base_url, str(tmp), str(records_dir), str(workspace_root or ""))
         search_records: list[dict] = []
         if parallel:
@@ -177,18 +175,14 @@ def _summaries(records_dir: Path, numbers: list[int], jobs: int) -> list[Article
         return [a for found in pool.map(_load_summaries, chunks) for a in found]
 
 
-def _tasks(site: Site, root: Path | None) -> list[tuple[str, list]]:
-    """A full build's work in units of a few hundred pages, article pages first
-    (they return search records), the rest interleaved so the workers stay even."""
+def _tasks(site: Site) -> list[tuple[str, list]]:
+    """A full build's work in units of a few hundred pages, article pages first."""
     numbers = sorted(site.articles)
     tasks: list[tuple[str, list]] = [
         ("articles", numbers[i : i + 200]) for i in range(0, len(numbers), 200)
     ]
     pages = site_pages(site)
-    tasks += [("pages", pages[i : i + 500]) for i in range(0, len(pages), 500)]
-    if root is not None:
-        tasks += [("sources", numbers[i : i + 1000]) for i in range(0, len(numbers), 1000)]
-    return tasks
+    return tasks + [("pages", pages[i : i + 500]) for i in range(0, len(pages), 500)]
 
 
 def _attach_captures(site: Site, root: Path | None) -> None:
@@ -324,19 +318,25 @@ def copy_theme(out: Path) -> None:
 
 
 def copy_sources(articles: Iterable[Article], root: Path, out: Path) -> None:
-    """Publish each article's capture as text. A hard link where the site and the archive
-    share a file system (the archive never rewrites a file, so the link stays exact), a
-    copy where they do not."""
+    """Publish each article's capture as text, beside its page (see copy_source)."""
     for article in articles:
         target = source_copy_path(article)
-        if not target:
-            continue
-        source = root / article.source.path
-        if source.is_file():
-            dest = out / target
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.unlink(missing_ok=True)
-            try:
-                os.link(source, dest)
-            except OSError:
-                shutil.copyfile(source, dest)
+        if target:
+            (out / target).parent.mkdir(parents=True, exist_ok=True)
+            copy_source(article, root, out)
+
+
+def copy_source(article: Article, root: Path, out: Path) -> None:
+    """The capture an article was read from, as a ``.txt`` file in its page's folder.
+    A hard link where the site and the archive share a file system (the archive never
+    rewrites a file, so the link stays exact), a copy where they do not."""
+    target = source_copy_path(article)
+    source = root / article.source.path if target else None
+    if source is None or not source.is_file():
+        return
+    dest = out / target
+    dest.unlink(missing_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)

@@ -162,3 +162,21 @@ def test_index_copy_keeps_working_without_sidecars(small_index, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(index_dir, copy, ignore=shutil.ignore_patterns("hot-*"))
     _check_all(copy)
+
+
+def test_kb_check_finds_and_repairs_a_damaged_sidecar(tmp_path, monkeypatch):
+    from kb import archive, check
+
+    monkeypatch.setattr(hotlists, "HOT_DF", 2)
+    monkeypatch.setattr(hotlists, "MIN_SEGMENT_DOCS", 1)
+    ws = Workspace(tmp_path)
+    archive.add_files(ws, [str(ARTICLES)])
+    assert check.check(ws).ok
+    (sidecar,) = ws.index_dir.glob("hot-*.kbh")
+    sidecar.write_bytes(sidecar.read_bytes()[:-10])  # truncated
+    report = check.check(ws)
+    assert [p for p in report.problems if "missing or damaged" in p] == report.problems != []
+    _check_all(ws.index_dir)  # still exact meanwhile
+    check.repair(ws, report)
+    assert check.check(ws).ok and hotlists.missing(ws.index_dir) == []
+    _check_all(ws.index_dir)

@@ -53,8 +53,8 @@ def test_article_page(site):
     cited_by = [a.get_text() for a in page.find(id="cited-by").parent.find_all("a")]
     assert "KB279537" in cited_by
     provenance = page.find(id="provenance").parent
-    assert provenance.a["href"] == "../../sources/KB279415/KB279415.html.txt"
-    assert (site / "sources/KB279415/KB279415.html.txt").read_bytes() == (
+    assert provenance.a["href"] == "../../kb/KB279415/KB279415.html.txt"
+    assert (site / "kb/KB279415/KB279415.html.txt").read_bytes() == (
         ROOT / "articles/KB279415.html"
     ).read_bytes()
 
@@ -125,7 +125,7 @@ def test_hostile_page_cannot_execute_anything(site):
     assert "<script>window.PWNED_TEXT" not in html
     assert re.search(r"&lt;script&gt;window\.PWNED_TEXT", html)
     # The original capture is published only as text.
-    assert (site / "sources/KB999001/KB999001.html.txt").exists()
+    assert (site / "kb/KB999001/KB999001.html.txt").exists()
     assert not list((site / "sources").rglob("*.html"))
 
 

@@ -35,7 +35,7 @@ def test_parallel_build_equals_serial_build(real_corpus, tmp_path):
     assert serial.pages == parallel.pages > 600
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
     assert one == two
-    assert sum(p.startswith("sources/") for p in one) == 600
+    assert sum(p.startswith("kb/") and p.endswith(".txt") for p in one) == 600
     state = json.loads((tmp_path / "two" / publish.STATE).read_text("utf-8"))
     assert sorted(a["number"] for a in state) == sorted(numbers)
     assert broken_links(tmp_path / "two") == []
