@@ -7,9 +7,6 @@ writer (its segments are committed atomically by a rename of the TOC file).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from whoosh import index
 from indexer import hotlists
 from indexer.schema import event_key, make_schema, normal_source
 from kb import codes
+from kb.atomic import built_aside
 from kb.model import Article
 
 INDEX_NAME = "kb"
@@ -65,9 +63,7 @@ def rebuild(
 ) -> int:
     """Build a complete new index from ``articles`` and swap it into ``index_dir``."""
     index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=index_dir.parent))
-    try:
+    with built_aside(index_dir, prefix=".index-") as tmp:
         ix = index.create_in(tmp, make_schema(), indexname=INDEX_NAME)
         # Separate files, not one compound file per segment: whoosh copies a compound
         # segment's parts into memory on open, which costs a cold lookup ~0.15 s.
@@ -81,15 +77,7 @@ def rebuild(
             count += 1
         writer.commit()
         hotlists.refresh(tmp, procs)
-        old = index_dir.with_name(index_dir.name + ".old")
-        if index_dir.exists():
-            os.replace(index_dir, old)
-        os.replace(tmp, index_dir)
-        shutil.rmtree(old, ignore_errors=True)
-        return count
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return count
 
 
 def exists(index_dir: Path) -> bool:

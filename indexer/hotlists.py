@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import mmap
-import os
 import struct
 from array import array
 from pathlib import Path
+
+from kb.atomic import atomic_write
 
 MAGIC = b"KBHOT\x00\x01\x00"
 FIELDS = ("body", "title", "symptoms")
@@ -103,12 +104,7 @@ def write(index_dir: Path, reader) -> Path:
     header["size"] = offset
     head = json.dumps(header, separators=(",", ":")).encode("utf-8")
     target = sidecar_path(index_dir, reader.segment().segment_id())
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "wb") as out:
-        out.write(MAGIC + struct.pack("<I", len(head)) + head)
-        for chunk in chunks:
-            out.write(chunk)
-    os.replace(tmp, target)
+    atomic_write(target, b"".join([MAGIC, struct.pack("<I", len(head)), head, *chunks]))
     return target
 
 
@@ -150,10 +146,12 @@ def refresh(index_dir: Path, procs: int = 1) -> int:
         for segment_id in todo:
             _write_segment(index_dir, segment_id)
     live = _segments(index_dir)
-    for path in index_dir.glob(f"hot-*{SUFFIX}*"):
+    for path in index_dir.glob(f"hot-*{SUFFIX}"):
         segment_id = path.name[len("hot-") :].split(".")[0]
-        if segment_id not in live or path.name.endswith(".tmp"):
+        if segment_id not in live:
             path.unlink(missing_ok=True)
+    for leftover in index_dir.glob(f".hot-*{SUFFIX}.*.tmp"):  # from a killed write
+        leftover.unlink(missing_ok=True)
     return len(todo)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.atomic import atomic_write
 from kb.captures import Capture, CaptureStore
 from kb.model import Article, IngestError, kb_id
 
@@ -31,25 +32,6 @@ STATE = ".kb"
 
 def default_root() -> Path:
     return Path(os.environ.get("KB_ROOT") or ".").resolve()
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    Readers see the old file or the new one, never a part. What is written this way is
-    derived and can be rebuilt, so it is not synced; archived sources are synced (see
-    :func:`sync_files`) before the capture list names them.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

@@ -37,8 +37,11 @@ def history(ws: Workspace, number: int) -> list[Entry]:
     return entries
 
 
-def changes(old: Article, new: Article) -> list[str]:
-    """What a reader would notice between two captures, one line each."""
+def changes(
+    old: Article, new: Article, matcher: difflib.SequenceMatcher | None = None
+) -> list[str]:
+    """What a reader would notice between two captures, one line each. (``matcher``:
+    the word matcher of the two, if the caller has it already.)"""
     lines: list[str] = []
     if old.title != new.title:
         lines.append(f"title: {old.title!r} -> {new.title!r}")
@@ -69,7 +72,7 @@ def changes(old: Article, new: Article) -> list[str]:
         lines.append(
             f"resolution steps: {len(old.resolution_steps)} -> {len(new.resolution_steps)}"
         )
-    ratio = difflib.SequenceMatcher(None, _words(old), _words(new), autojunk=False).ratio()
+    ratio = (matcher or word_matcher(old, new)).ratio()
     lines.append(f"text {ratio:.0%} the same")
     return lines
 
@@ -78,11 +81,18 @@ def _words(article: Article) -> list[str]:
     return " ".join(markdown_plain(s.markdown) for s in article.sections).split()
 
 
-def text_diff(old: Article, new: Article) -> list[tuple[str, str]]:
+def word_matcher(old: Article, new: Article) -> difflib.SequenceMatcher:
+    return difflib.SequenceMatcher(None, _words(old), _words(new), autojunk=False)
+
+
+def text_diff(
+    old: Article, new: Article, matcher: difflib.SequenceMatcher | None = None
+) -> list[tuple[str, str]]:
     """A readable word-level diff of two captures: ('same'|'added'|'removed', text)."""
-    a, b = _words(old), _words(new)
+    matcher = matcher or word_matcher(old, new)
+    a, b = matcher.a, matcher.b
     parts: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             chunk = a[i1:i2]
             text = " ".join(chunk if len(chunk) <= 24 else [*chunk[:10], "…", *chunk[-10:]])
@@ -111,7 +121,8 @@ def page_history(root, article: Article) -> list[dict]:
             except Exception:  # noqa: BLE001 - an unreadable capture is still listed
                 older = None
             if older is not None:
-                row["diff"] = text_diff(older, article)
-                row["changes"] = changes(older, article)
+                matcher = word_matcher(older, article)  # one diff serves both
+                row["diff"] = text_diff(older, article, matcher)
+                row["changes"] = changes(older, article, matcher)
         rows.append(row)
     return rows

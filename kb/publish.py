@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.atomic import atomic_write, built_aside
 from kb.model import Article, kb_id
 from kb.pages import THEME, Renderer, render_article, render_page, site_pages, source_copy_path
 from kb.site_model import Site, code_key, event_source_slug, slug, summary
@@ -115,10 +115,8 @@ def publish(
     pages, while this process writes the saved state.
     """
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     report = PublishReport()
-    try:
+    with built_aside(out, prefix=f".{out.name}-") as tmp:
         start = time.perf_counter()
         numbers = sorted(numbers)
         jobs = jobs or os.cpu_count() or 1
@@ -155,15 +153,7 @@ def publish(
 
             report.search_bytes = build_search_index(search_records, tmp)
             report.seconds_search = time.perf_counter() - start
-        old = out.with_name(out.name + ".old")
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-        return report
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return report
 
 
 def _summaries(records_dir: Path, numbers: list[int], jobs: int) -> list[Article]:
@@ -199,8 +189,6 @@ def _attach_captures(site: Site, root: Path | None) -> None:
 
 
 def save_state(site: Site, out: Path) -> None:
-    from kb.archive import atomic_write
-
     data = [a.to_dict() for a in site.articles.values()]
     atomic_write(out / STATE, json.dumps(data, ensure_ascii=False))
 
@@ -230,8 +218,6 @@ def update(
     pages and the home page. Its text goes into a small extra Pagefind bundle that the
     search box merges with the main one, so nothing else is re-indexed.
     """
-    from kb.archive import atomic_write
-
     out = Path(out).resolve()
     old = load_state(out)
     if old is None:
@@ -331,12 +317,16 @@ def copy_source(article: Article, root: Path, out: Path) -> None:
     A hard link where the site and the archive share a file system (the archive never
     rewrites a file, so the link stays exact), a copy where they do not."""
     target = source_copy_path(article)
-    source = root / article.source.path if target else None
-    if source is None or not source.is_file():
+    if not target:
         return
-    dest = out / target
-    dest.unlink(missing_ok=True)
+    source, dest = root / article.source.path, out / target
     try:
-        os.link(source, dest)
-    except OSError:
+        try:
+            os.link(source, dest)
+        except FileExistsError:  # an update: the page's folder has it already
+            dest.unlink()
+            os.link(source, dest)
+    except FileNotFoundError:
+        return  # the capture is gone (kb check reports it)
+    except OSError:  # another file system, or no hard links
         shutil.copyfile(source, dest)

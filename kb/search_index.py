@@ -185,7 +185,7 @@ def _bundle_names(out: Path, name: str) -> list[str]:
 
 
 def _list_bundles(out: Path, names: list[str]) -> None:
-    from kb.archive import atomic_write
+    from kb.atomic import atomic_write
 
     listing = out / EXTRA_LIST
     bundles = json.loads(listing.read_text()) if listing.exists() else []
