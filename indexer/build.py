@@ -2,7 +2,8 @@
 
 A full build writes a fresh index beside the old one and swaps it in with a rename, so
 a crash mid-build leaves the previous index intact. Updates go through Whoosh's own
-writer (its segments are committed atomically by a rename of the TOC file).
+writer (its segments are committed atomically by a rename of the TOC file). After
+either, large new segments get their decoded frequent-term lists (indexer.hotlists).
 """
 
 from __future__ import annotations
