@@ -124,9 +124,13 @@ def _narrow(data: array) -> array:
 
 def missing(index_dir: Path) -> list[str]:
     """The large segments whose sidecar is absent or damaged."""
+    return _missing(index_dir, _segments(index_dir))
+
+
+def _missing(index_dir: Path, live: dict[str, int]) -> list[str]:
     return [
         segment_id
-        for segment_id, docs in _segments(index_dir).items()
+        for segment_id, docs in live.items()
         if docs >= MIN_SEGMENT_DOCS and not _valid(index_dir, segment_id, docs)
     ]
 
@@ -136,7 +140,8 @@ def refresh(index_dir: Path, procs: int = 1) -> int:
     ``procs``); drop those of segments the index no longer has. Returns how many were
     written."""
     index_dir = Path(index_dir)
-    todo = missing(index_dir)
+    live = _segments(index_dir)  # writing sidecars does not change the segments
+    todo = _missing(index_dir, live)
     if procs > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -145,7 +150,6 @@ def refresh(index_dir: Path, procs: int = 1) -> int:
     else:
         for segment_id in todo:
             _write_segment(index_dir, segment_id)
-    live = _segments(index_dir)
     for path in index_dir.glob(f"hot-*{SUFFIX}"):
         segment_id = path.name[len("hot-") :].split(".")[0]
         if segment_id not in live:
