@@ -12,7 +12,7 @@ import os
 import re
 
 from kb.model import Article, IngestError, Source
-from kb.readers import html, kbtext, mhtml
+from kb.readers import html, kbtext, markdown, mhtml
 from kb.readers.base import MAX_BYTES, finish
 
 _BINARY_MAGIC = {
@@ -32,6 +32,9 @@ _BINARY_MAGIC = {
 }
 
 
+_HTML_PAGE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
+
+
 def detect(data: bytes) -> str:
     """The format name of ``data``; raises IngestError for what no reader takes."""
     if not data.strip():
@@ -48,11 +51,22 @@ def detect(data: bytes) -> str:
     # A KB text file that talks about HTML tags is still a KB text file.
     if kbtext.sniff(text_head[:200]) and not text_head.startswith("<"):
         return kbtext.FORMAT
+    if text_head.startswith("<") or _HTML_PAGE.search(text_head):
+        return html.FORMAT
+    # Markdown may hold raw HTML: it is Markdown when it does not begin as a page.
+    text = data[:65536].decode("utf-8", "replace")
+    if markdown.sniff(text):
+        return markdown.FORMAT
     if html.sniff(text_head):
         return html.FORMAT
     if kbtext.sniff(text_head):
         return kbtext.FORMAT
-    raise IngestError("not a KB article: neither HTML, MHTML nor the plain-text KB format")
+    if markdown.sniff_text(text):
+        return markdown.TEXT_FORMAT
+    raise IngestError(
+        "not a KB article: no article number printed as a KB article prints it "
+        "(Article ID, Q-number, Original KB number) in HTML, Markdown or text"
+    )
 
 
 def read_bytes(data: bytes, name: str = "<bytes>") -> Article:
@@ -63,6 +77,8 @@ def read_bytes(data: bytes, name: str = "<bytes>") -> Article:
             draft = mhtml.read(data)
         elif fmt == html.FORMAT:
             draft = html.read(data)
+        elif fmt in (markdown.FORMAT, markdown.TEXT_FORMAT):
+            draft = markdown.read(data, fmt)
         else:
             draft = kbtext.read(data)
         article = finish(draft)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from kb import blocks as bl
 from kb import extract
-from kb.model import Article, IngestError, Related, Section
+from kb.model import Article, IngestError, Related, Section, kb_id
 
 _KINDS = {
     "summary": "summary",
@@ -70,9 +70,9 @@ def finish(draft: Draft) -> Article:
     """Validate a draft and extract events, codes, steps and references from it."""
     if not draft.number:
         raise IngestError("no KB article number found (no 'Article ID', Q-number or /kb/ link)")
-    title = " ".join((draft.title or "").split())
-    if not title:
-        raise IngestError("no article title found")
+    # A capture that prints no title (a note that kept only the text) is still the
+    # article; it is named by its number rather than refused.
+    title = " ".join((draft.title or "").split()) or kb_id(draft.number)
     sections = [s for s in draft.sections if s.blocks or s.kind != "other"]
     if not any(s.blocks for s in sections):
         raise IngestError("no article text found (no sections with content)")

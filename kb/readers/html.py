@@ -14,6 +14,7 @@ to :mod:`kb.readers.kbtext`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -105,7 +106,11 @@ _EMPHASIS = {
 }
 _STOP_HEADINGS = re.compile(
     r"^(article info|properties|article properties|keywords|"
-    r"give feedback|was this information helpful|related links)\b",
+    r"give feedback|was this (?:information|page|article) helpful|related links|feedback|"
+    r"additional resources|in this article|need more help|(?:table of )?contents$|"
+    r"navigation menu|submit and view feedback|ask the community|contact (?:us|support)|"
+    r"help us improve|comments?$|leave a (?:reply|comment)|share this|"
+    r"get (?:help|support) (?:from|with)|community solutions content disclaimer)\b",
     re.I,
 )
 _BACK_TO_TOP = re.compile(r"^\W*back to (the )?top\W*$", re.I)
@@ -115,13 +120,19 @@ _WAYBACK = re.compile(
     re.I | re.S,
 )
 _KB_HREF = re.compile(
-    r"(?:/kb/(?:Q)?(\d{4,7})\b|[?&;](?:kbid|id|articleid)=(?:kb;[a-z-]+;)?Q?(\d{4,7})\b"
+    r"(?:/(?:kb|help)/(?:Q|KB)?(\d{4,7})\b|[?&;](?:kbid|id|articleid)=(?:kb;[a-z-]+;)?Q?(\d{4,7})\b"
     r"|scid=kb;[a-z-]+;Q?(\d{4,7})\b)",
     re.I,
 )
 _META_LINE = re.compile(
-    r"^\s*(article\s*id|revision|created\s*on|created|published\s*on|last\s*review|"
-    r"last\s*modified|last\s*updated|keywords|exists\s*online|views|kb\s*article\s*id)\s*:",
+    r"^[\s_*]*(article\s*id|revision|created\s*on|created|published\s*on|last\s*review|"
+    r"last\s*modified|last\s*updated|keywords|exists\s*online|views|kb\s*article\s*id|"
+    r"original\s+kb\s+number|original\s+product\s+version|applies\s+to)[\s_*]*:",
+    re.I,
+)
+# The article's own number line: "Article ID: 279415", "_Original KB number:_ 2900773".
+_NUMBER_LINE = re.compile(
+    r"^[\s_*]*(?:(?:kb\s*)?article\s*id|original\s+kb\s+number)[\s_*]*:?[\s_*]*(?:KB|Q)?\d{3,7}\b",
     re.I,
 )
 _PREVIOUSLY = re.compile(r"^\W*this article was previously published under Q\d+\W*$", re.I)
@@ -136,16 +147,16 @@ def read(data: bytes, declared: str | None = None) -> Draft:
     return parse(text)
 
 
-def parse(text: str) -> Draft:
+def parse(text: str, fmt: str = FORMAT, hint_title: str | None = None) -> Draft:
+    """Read an HTML document. ``hint_title`` is a title the container gave (the front
+    matter of a Markdown file), used where the document prints none of its own."""
     text = _WAYBACK.sub("", text)
     soup = BeautifulSoup(text, "lxml")
     title_tag = _clean(soup.title.get_text()) if soup.title else ""
     pre_draft = _kb_text_in_pre(soup, title_tag)
     if pre_draft:
         return pre_draft
-    draft = Draft(format=FORMAT)
-    headings = [_clean(h.get_text()) for h in soup.find_all(list(_HEADINGS))]
-    draft.title = _choose_title(headings, title_tag)
+    draft = Draft(format=fmt)
     canonical = " ".join(
         str(tag.get("href") or tag.get("content") or "")
         for tag in soup.find_all(["link", "meta"])
@@ -156,9 +167,18 @@ def parse(text: str) -> Draft:
     body = soup.body or soup
     walker = _Walker(draft)
     walker.walk(body)
-    draft.sections = walker.sections
+    stream = walker.stream
+    headings = [item.text for item in stream if isinstance(item, _Head)]
+    title_at, draft.title = _choose_title(stream, title_tag, hint_title)
+    draft.sections = _sectionize(stream, title_at)
     visible = body.get_text(" ")
-    draft.number = _article_number(visible, canonical, title_tag, headings, walker.keyword_ids)
+    draft.number, strong = _article_number(
+        visible, canonical, title_tag, headings, walker.keyword_ids, walker.self_links
+    )
+    if draft.number and not strong and not any(s.kind != "other" for s in draft.sections):
+        # Only a passing mention ("see KB article 123456") and no article structure:
+        # a page that cites an article is not the article.
+        draft.number = None
     draft.keywords = [
         k for k in walker.keywords if not re.fullmatch(rf"(?:KB|Q){draft.number}", k, re.I)
     ]
@@ -177,36 +197,112 @@ def _strip_number_prefix(title: str) -> str:
     return re.sub(r"^(?:KB|Q)\d{3,7}\s*[:\-\u2013]\s*", "", title).strip()
 
 
-def _choose_title(headings: list[str], title_tag: str) -> str | None:
+# A heading that names a page rather than an article: a wiki path ("Microsoft KB
+# Archive/279415"), a bare article number, a site or section name.
+_NOT_A_TITLE = re.compile(
+    r"^(?:.*/\s*(?:KB|Q)?\d{3,7}|(?:KB|Q)?\s*\d{3,7}|.*\bknowledge\s*base\b.{0,20}"
+    r"|(?:microsoft\s+)?(?:help\s+and\s+support|support)(?:\s+online)?|contents|navigation"
+    r"|article|summary)$",
+    re.I,
+)
+
+
+def _title_like(text: str) -> bool:
+    text = _strip_number_prefix(text)
+    return (
+        4 <= len(text) <= 250
+        and not section_kind(text)
+        and not _NOT_A_TITLE.match(text)
+        and not _STOP_HEADINGS.match(text)
+        and not _META_LINE.match(text)
+        and not text.lower().startswith(("http://", "https://", "www."))
+    )
+
+
+def _choose_title(
+    stream: list, title_tag: str, hint_title: str | None
+) -> tuple[int | None, str | None]:
+    """The article's title and its place in the stream (None if it is not a heading
+    there). The title is the heading or short line that stands by the article's own
+    "Article ID" / "previously published" / "Original KB number" line; else the
+    heading that agrees with ``<title>``; else the first heading that names an article.
+    """
+    cue = next((i for i, item in enumerate(stream) if isinstance(item, _Cue)), None)
+    if cue is not None:
+        # Nearest heading before the cue (skipping the page's own path-like headings),
+        # or the short line right before it.
+        for i in range(cue - 1, max(-1, cue - 6), -1):
+            item = stream[i]
+            if isinstance(item, _Head) and _title_like(item.text):
+                return i, _strip_number_prefix(item.text)
+            if isinstance(item, bl.Para) and len(item.lines) == 1 and i == cue - 1:
+                line = _line_title(item.lines[0])
+                if line:
+                    return i, line
+            if isinstance(item, (_Head, bl.ListBlock, bl.Code)):
+                break
+        # A browser copy prints the title right after "Article ID: ... Revision: ...".
+        after = stream[cue + 1] if cue + 1 < len(stream) else None
+        if isinstance(after, bl.Para) and len(after.lines) == 1 and _line_title(after.lines[0]):
+            return cue + 1, _line_title(after.lines[0])
     tag_title = (
         _strip_number_prefix(re.split(r"\s+[|\u2013\u2014]\s+|\s+-\s+(?=[^-]*$)", title_tag)[0])
         if title_tag
         else ""
     )
-    candidates = [_strip_number_prefix(h) for h in headings if h and not section_kind(h)]
-    for heading in candidates:
-        if (
-            tag_title
-            and (
+    heads = [(i, item) for i, item in enumerate(stream) if isinstance(item, _Head)]
+    candidates = [(i, _strip_number_prefix(h.text)) for i, h in heads if _title_like(h.text)]
+    if tag_title:
+        for i, heading in candidates:
+            if len(heading) > 8 and (
                 heading.casefold() in title_tag.casefold()
                 or tag_title.casefold() in heading.casefold()
-            )
-            and len(heading) > 8
-        ):
-            return heading
-    generic = not tag_title or re.search(r"knowledge\s*base|\b(?:KB|Q)\d{4,7}\b", tag_title, re.I)
-    if candidates and generic:
-        return candidates[0]
-    return tag_title or (candidates[0] if candidates else None)
+            ):
+                return i, heading
+    generic = (
+        not tag_title
+        or not _title_like(tag_title)
+        or re.search(r"knowledge\s*base|\b(?:KB|Q)\d{4,7}\b", tag_title, re.I)
+    )
+    if candidates and (generic or hint_title):
+        top = min(h.level for _, h in heads if _title_like(h.text))
+        first = next((i, t) for i, t in candidates if stream[i].level == top)
+        # A document's first-level heading is its title; a front-matter title only
+        # where the document prints no title heading of its own.
+        if not hint_title or top == 1 or first[0] == candidates[0][0]:
+            return first
+    if hint_title and _title_like(hint_title):
+        return None, _clean(hint_title)
+    if tag_title and _title_like(tag_title):
+        return None, tag_title
+    return (candidates[0] if candidates else (None, None))
+
+
+def _line_title(line: str) -> str | None:
+    line = _clean(line).lstrip("> ").strip()
+    if not _title_like(line) or len(line) > 200 or line.endswith((".", ":", ",")):
+        return None
+    return _strip_number_prefix(line)
 
 
 def _article_number(
-    visible: str, canonical: str, title_tag: str, headings: list[str], keyword_ids: list[int]
-) -> int | None:
-    patterns = [
-        (visible, r"\barticle\s*id\s*:?\s*(?:KB|Q)?(\d{3,7})\b"),
+    visible: str,
+    canonical: str,
+    title_tag: str,
+    headings: list[str],
+    keyword_ids: list[int],
+    self_links: list[int],
+) -> tuple[int | None, bool]:
+    """The article's own number, and whether a strong cue gave it (a cue only the
+    article itself prints, not one that a page citing the article could print too)."""
+    strong = [
+        (visible, r"\b(?:article\s*id|original\s+kb\s+number)\s*:?\s*(?:KB|Q)?(\d{3,7})\b"),
         (visible, r"previously\s+published\s+under\s+Q(\d{3,7})\b"),
         (canonical, _KB_HREF.pattern),
+        (title_tag, r"^\s*(?:KB|Q)(\d{4,7})\b"),
+        (" ".join(headings[:1]), r"^(?:KB|Q)(\d{4,7})\b"),
+    ]
+    weak = [
         (title_tag, r"\b(?:KB|Q)(\d{4,7})\b"),
         (" ".join(headings), r"^(?:KB|Q)(\d{4,7})\b"),
         (
@@ -214,11 +310,19 @@ def _article_number(
             r"\b(?:KB|Knowledge Base)\s+article\s*(?:number|no\.?)?\s*:?\s*(?:Q|KB)?(\d{4,7})",
         ),
     ]
-    for haystack, pattern in patterns:
+    for haystack, pattern in strong:
         match = re.search(pattern, haystack, re.I)
         if match:
-            return int(next(g for g in match.groups() if g))
-    return keyword_ids[0] if keyword_ids else None
+            return int(next(g for g in match.groups() if g)), True
+    if self_links:
+        return self_links[0], True
+    if keyword_ids:
+        return keyword_ids[-1], True
+    for haystack, pattern in weak:
+        match = re.search(pattern, haystack, re.I)
+        if match:
+            return int(next(g for g in match.groups() if g)), False
+    return None, False
 
 
 def _kb_text_in_pre(soup: BeautifulSoup, title_tag: str) -> Draft | None:
@@ -240,6 +344,72 @@ def _kb_text_in_pre(soup: BeautifulSoup, title_tag: str) -> Draft | None:
     return None
 
 
+# --------------------------------------------------------------- stream -> sections
+
+
+@dataclass
+class _Head:
+    """A heading met at the top level of the page; level 0 for a bold-line heading."""
+
+    text: str
+    level: int
+
+
+@dataclass
+class _Cue:
+    """Where the article's own number line stood (for the title beside it)."""
+
+
+@dataclass
+class _Stop:
+    """A heading after which the page's furniture starts (article info, feedback)."""
+
+
+def _sectionize(stream: list, title_at: int | None) -> list[DraftSection]:
+    """Group the page's top-level blocks into sections.
+
+    Headings that name a known section (Symptoms, Resolution, ...) start sections; so
+    do other headings at the level those stand at (or, where none does, at the highest
+    level below the title), as sections of kind "other", so that no text of a how-to or
+    free-form article is lost. Deeper headings stay inside their section. Text between
+    the title and the first section is the article's introduction; what comes before
+    the title, and after a furniture heading, is the page's, not the article's.
+    """
+    start = title_at + 1 if title_at is not None else 0
+    head = stream[title_at] if title_at is not None else None
+    title = head.text if isinstance(head, _Head) else None
+    heads = [item for item in stream[start:] if isinstance(item, _Head) and item.text != title]
+    known = [h.level for h in heads if section_kind(h.text) and h.level]
+    free = [h.level for h in heads if h.level]
+    level = min(known) if known else (min(free) if free else 0)
+    sections: list[DraftSection] = []
+    keep_intro = title_at is not None or not known
+    target: list[bl.Block] | None = [] if keep_intro else None
+    intro = target
+    for item in stream[start:]:
+        if isinstance(item, _Cue):
+            continue
+        if isinstance(item, _Stop):
+            target = None
+            continue
+        if isinstance(item, _Head):
+            if item.text == title:
+                continue
+            kind = section_kind(item.text)
+            if kind or (item.level and item.level <= level):
+                section = DraftSection(item.text, kind or "other")
+                sections.append(section)
+                target = section.blocks
+            elif target is not None and item.text:
+                target.append(bl.Heading(item.text))
+            continue
+        if target is not None and not (target is intro and isinstance(item, _LinkPara)):
+            target.append(item)
+    if intro:
+        sections.insert(0, DraftSection("Article", "other", intro))
+    return sections
+
+
 # ------------------------------------------------------------------- DOM -> blocks
 
 
@@ -249,6 +419,7 @@ class _Paragraph:
     def __init__(self) -> None:
         self.lines: list[str] = [""]
         self.md: list[str] = [""]
+        self.own = False  # any text outside links (else it is a line of navigation)
 
     def add(self, text: str, md: str) -> None:
         self.lines[-1] += text
@@ -261,20 +432,28 @@ class _Paragraph:
     def take(self) -> bl.Para | None:
         pairs = [(_clean(t), m.strip()) for t, m in zip(self.lines, self.md, strict=True)]
         pairs = [(t, re.sub(r"\s+", " ", m)) for t, m in pairs if t]
+        own, self.own = self.own, False
         self.lines, self.md = [""], [""]
         if not pairs:
             return None
-        return bl.Para([t for t, _ in pairs], [m for _, m in pairs])
+        return (bl.Para if own else _LinkPara)([t for t, _ in pairs], [m for _, m in pairs])
+
+
+class _LinkPara(bl.Para):
+    """A paragraph that is nothing but links: navigation where it stands outside the
+    article's sections ("View products that this article applies to")."""
 
 
 class _Walker:
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
-        self.sections: list[DraftSection] = []
-        self.target: list[bl.Block] = []  # content before the first section: not kept
+        # The page's top-level blocks in order, with headings and cues as markers.
+        self.stream: list = []
         self.keywords: list[str] = []
         self.keyword_ids: list[int] = []
         self.links: list[int] = []
+        self.self_links: list[int] = []  # "Back to the top" links to the article itself
+        self.link_depth = 0
         self.para = _Paragraph()
 
     def walk(self, node: Tag) -> None:
@@ -282,21 +461,26 @@ class _Walker:
         self._flush(None)
 
     # `out` is the block list being filled; None means the current section (top level).
-    def _out(self, out: list[bl.Block] | None) -> list[bl.Block]:
-        return self.target if out is None else out
+    def _out(self, out: list[bl.Block] | None) -> list:
+        return self.stream if out is None else out
 
     def _flush(self, out: list[bl.Block] | None) -> None:
         para = self.para.take()
         if para is None:
             return
         kept_lines, kept_md = [], []
+        cue = False
         for line, md in zip(para.lines, para.md_lines or para.lines, strict=True):
+            if _PREVIOUSLY.match(line) or _NUMBER_LINE.match(line):
+                cue = True
             if self._metadata(line) or _PREVIOUSLY.match(line) or _BACK_TO_TOP.match(line):
                 continue
             kept_lines.append(line)
             kept_md.append(md)
         if kept_lines:
-            self._out(out).append(bl.Para(kept_lines, kept_md))
+            self._out(out).append(type(para)(kept_lines, kept_md))
+        if cue and out is None:
+            self.stream.append(_Cue())
 
     def _metadata(self, line: str) -> bool:
         """Article-info lines ('Revision : 6', 'Keywords: kbprb'): record them, drop them."""
@@ -309,9 +493,12 @@ class _Walker:
         return True
 
     def _meta(self, key: str, value: str) -> None:
-        key = re.sub(r"\s+", " ", key).strip().casefold()
+        key = re.sub(r"\s+", " ", key).strip(" _*").casefold()
         draft = self.draft
-        if key == "revision":
+        if key in ("original product version", "applies to") and value:
+            products = [p.strip(" .") for p in re.split(r",\s*|\s+and\s+(?=Windows)", value)]
+            draft.products = draft.products or [p for p in products if p]
+        elif key == "revision":
             number = re.match(r"\d+", value)
             draft.revision = str(int(number.group(0))) if number else value or None
         elif key in ("created on", "created"):
@@ -336,6 +523,7 @@ class _Walker:
                 if text.strip() or self.para.lines[-1]:
                     plain = re.sub(r"\s+", " ", text)
                     self.para.add(plain, bl.md_escape(plain))
+                    self.para.own = self.para.own or (not self.link_depth and bool(text.strip()))
                 continue
             if isinstance(child, Tag):
                 self._element(child, out)
@@ -350,13 +538,22 @@ class _Walker:
         text = _clean(tag.get_text(" "))
         if name == "a":
             href = str(tag.get("href") or "")
-            if _BACK_TO_TOP.match(text) or href == "#top":
-                return
             match = _KB_HREF.search(href)
-            if match:
+            if match and href.endswith("#top"):
+                self.self_links.append(int(next(g for g in match.groups() if g)))
+            elif match:
                 self.links.append(int(next(g for g in match.groups() if g)))
+            if _BACK_TO_TOP.match(text) or href.endswith("#top"):
+                return
+            if name == "a" and not tag.find(list(_HEADINGS)):
+                self.link_depth += 1
+                try:
+                    self._children(tag, out)
+                finally:
+                    self.link_depth -= 1
+                return
         if name in _HEADINGS or self._is_pseudo_heading(tag, name, text):
-            self._heading(text, out)
+            self._heading(text, out, int(name[1]) if name in _HEADINGS else 0)
             return
         if name == "pre":
             self._flush(out)
@@ -370,7 +567,12 @@ class _Walker:
             return
         if name == "table":
             self._flush(out)
-            self._table(tag, out)
+            if _is_layout(tag):
+                for cell in _cells(tag):
+                    self._children(cell, out)
+                    self._flush(out)
+            else:
+                self._table(tag, out)
             return
         if name in _BLOCK or name == "li":
             self._flush(out)
@@ -411,18 +613,16 @@ class _Walker:
             return True
         return name in ("b", "strong", "font", "u", "span") and _alone(tag)
 
-    def _heading(self, text: str, out: list[bl.Block] | None) -> None:
+    def _heading(self, text: str, out: list[bl.Block] | None, level: int) -> None:
         self._flush(out)
-        heading = re.sub(r"\s*\[\s*edit\s*\]\s*$", "", text).strip()
-        kind = section_kind(heading)
-        if out is None and kind:
-            section = DraftSection(heading, kind)
-            self.sections.append(section)
-            self.target = section.blocks
-        elif out is None and _STOP_HEADINGS.match(heading):
-            self.target = []  # article info, feedback boxes: not article text
-        elif heading and self.sections:
-            self._out(out).append(bl.Heading(heading))
+        heading = re.sub(r"\s*\[\s*edit\s*\]\s*$", "", text).strip(" #")
+        if out is not None:
+            if heading:
+                out.append(bl.Heading(heading))
+        elif _STOP_HEADINGS.match(heading):
+            self.stream.append(_Stop())  # article info, feedback boxes: not article text
+        elif heading:
+            self.stream.append(_Head(heading, level))
 
     def _list(self, tag: Tag, out: list[bl.Block] | None, ordered: bool) -> None:
         block = bl.ListBlock(ordered=ordered)
@@ -467,13 +667,10 @@ class _Walker:
             cells = [c for c in cells if c]
             if not cells:
                 continue
-            if (
-                len(cells) == 2
-                and cells[0].endswith(":")
-                and self._metadata(f"{cells[0].rstrip(': ')}: {cells[1]}")
-            ):
-                continue
+            pair = [c for c in cells if c != ":"]
             line = " | ".join(cells)
+            if len(pair) == 2 and _META_LINE.match(f"{pair[0].rstrip(': ')}:"):
+                line = f"{pair[0].rstrip(': ')}: {pair[1]}"  # "Article ID | : | 279415"
             self.para.add(line, bl.md_escape(line))
             self._flush(out)
 
@@ -498,3 +695,24 @@ def _followed_by_break(tag: Tag) -> bool:
         prev = prev.previous_sibling
     starts_line = prev is None or (isinstance(prev, Tag) and prev.name in ("br", "p", "hr"))
     return starts_line and isinstance(nxt, Tag) and nxt.name in ("br", "p", "hr")
+
+
+def _is_layout(table: Tag) -> bool:
+    """A table that lays out a page (the support site of 2003-2010 put whole articles
+    in table cells) rather than one that holds data: it holds headings, lists,
+    paragraphs of prose, preformatted text or other tables."""
+    if table.find(["table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote"]):
+        return True
+    for cell in table.find_all(["td", "th"]):
+        if len(cell.find_all(["p", "div", "br"])) >= 3 or len(cell.get_text(" ")) > 400:
+            return True
+    return False
+
+
+def _cells(table: Tag) -> list[Tag]:
+    """The table's own cells (not those of nested tables), in reading order."""
+    return [
+        cell
+        for cell in table.find_all(["td", "th"])
+        if cell.find_parent("table") is table
+    ]
