@@ -114,6 +114,28 @@ def steps_from(blocks: list[Block]) -> list[Step]:
     return steps
 
 
+def first_procedure(blocks: list[Block]) -> list[Step]:
+    """The steps of the first numbered list in ``blocks`` (one nested in a bulleted
+    item counts too), with the lists after it that carry its numbering on ("4." after
+    a note that interrupted "1." to "3.")."""
+    steps: list[Step] = []
+    for block in blocks:
+        if not isinstance(block, ListBlock):
+            continue
+        if steps:
+            if block.ordered and block.start == len(steps) + 1:
+                steps.extend(_item_step(item) for item in block.items)
+            continue
+        if block.ordered:
+            steps = [_item_step(item) for item in block.items]
+            continue
+        for item in block.items:
+            steps = first_procedure(item)
+            if steps:
+                return steps
+    return steps
+
+
 def _item_step(item: list[Block]) -> Step:
     substeps = [_item_step(sub) for b in item if isinstance(b, ListBlock) for sub in b.items]
     return Step(text=item_text(item), substeps=substeps)

@@ -66,6 +66,26 @@ class Draft:
     related_hints: list[Related] = field(default_factory=list)
 
 
+def main_procedure(sections: list[DraftSection]) -> list:
+    """The article's numbered steps.
+
+    An article with a Resolution: the numbered steps of its Resolution, every list of
+    it (a Resolution that is prose has none). Without one, the first procedure of its
+    Workaround, else (a how-to article) its first numbered list wherever it stands,
+    with the lists that carry that list's numbering on.
+    """
+    resolution = [s for s in sections if s.kind == "resolution"]
+    if resolution:
+        return [step for s in resolution for step in bl.steps_from(s.blocks)]
+    for kinds in (("workaround",), ("more_information", "other", "summary")):
+        for section in sections:
+            if section.kind in kinds:
+                steps = bl.first_procedure(section.blocks)
+                if steps:
+                    return steps
+    return []
+
+
 def finish(draft: Draft) -> Article:
     """Validate a draft and extract events, codes, steps and references from it."""
     if not draft.number:
@@ -78,7 +98,7 @@ def finish(draft: Draft) -> Article:
         raise IngestError("no article text found (no sections with content)")
     texts = [bl.to_text(s.blocks) for s in sections if s.kind != "applies_to"]
     body = "\n\n".join([title, *texts])
-    steps = [step for s in sections if s.kind == "resolution" for step in bl.steps_from(s.blocks)]
+    steps = main_procedure(sections)
     products = draft.products or [
         bl.item_text(item)
         for s in sections

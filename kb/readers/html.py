@@ -124,6 +124,7 @@ _KB_HREF = re.compile(
     r"|scid=kb;[a-z-]+;Q?(\d{4,7})\b)",
     re.I,
 )
+_KB_URL_TEXT = re.compile(r"support\.microsoft\.com\S*?" + _KB_HREF.pattern, re.I)
 _META_LINE = re.compile(
     r"^[\s_*]*(article\s*id|revision|created\s*on|created|published\s*on|last\s*review|"
     r"last\s*modified|last\s*updated|keywords|exists\s*online|views|kb\s*article\s*id|"
@@ -269,7 +270,7 @@ def _choose_title(
         first = next((i, t) for i, t in candidates if stream[i].level == top)
         # A document's first-level heading is its title; a front-matter title only
         # where the document prints no title heading of its own.
-        if not hint_title or top == 1 or first[0] == candidates[0][0]:
+        if not hint_title or top == 1:
             return first
     if hint_title and _title_like(hint_title):
         return None, _clean(hint_title)
@@ -524,6 +525,9 @@ class _Walker:
                     plain = re.sub(r"\s+", " ", text)
                     self.para.add(plain, bl.md_escape(plain))
                     self.para.own = self.para.own or (not self.link_depth and bool(text.strip()))
+                    if "microsoft.com" in text:  # an address printed, not linked
+                        for match in _KB_URL_TEXT.finditer(text):
+                            self.links.append(int(next(g for g in match.groups() if g)))
                 continue
             if isinstance(child, Tag):
                 self._element(child, out)
@@ -543,6 +547,8 @@ class _Walker:
                 self.self_links.append(int(next(g for g in match.groups() if g)))
             elif match:
                 self.links.append(int(next(g for g in match.groups() if g)))
+            elif re.fullmatch(r"(?:KB|Q)?\d{5,7}", text):
+                self.links.append(int(text.lstrip("KBQ")))  # "[951607](/troubleshoot/...)"
             if _BACK_TO_TOP.match(text) or href.endswith("#top"):
                 return
             if name == "a" and not tag.find(list(_HEADINGS)):
