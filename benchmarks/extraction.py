@@ -185,12 +185,12 @@ def main(argv: list[str] | None = None) -> int:
         "codes_recall",
         "codes_precision",
     ]
-    print(f"{'variant':<14}" + "".join(f"{c:>16}" for c in cols))
-    print(f"{'floor':<14}" + "".join(f"{FLOORS.get(c, 0):>16.2f}" for c in cols))
+    print(f"{'variant':<20}" + "".join(f"{c:>16}" for c in cols))
+    print(f"{'floor':<20}" + "".join(f"{FLOORS.get(c, 0):>16.2f}" for c in cols))
     for name, render in chosen.items():
         figures, misses = score(records_for(golds, render))
         results[name] = figures
-        print(f"{name:<14}" + "".join(f"{figures[c]:>16.3f}" for c in cols))
+        print(f"{name:<20}" + "".join(f"{figures[c]:>16.3f}" for c in cols))
         if args.misses:
             for miss in misses:
                 print(f"    {miss}")

@@ -12,6 +12,13 @@ reader on these pages against the gold labels measures the reader, not a round t
 - ``html-1990s``: uppercase tags, unclosed ``<P>`` and ``<LI>``, ``<B>`` headings,
   Windows-1252 bytes declared in a ``<META>``.
 - ``mhtml``: the support-site page saved by a browser as a single-file web archive.
+- ``support-site-tables``: the 2003-2010 support site: the article inside layout-table
+  cells, the title a bold cell, headings bold text (no heading elements at all).
+- ``wiki-path``: a wiki archive whose page title and first heading are a path
+  ("Microsoft KB Archive/279415"), the article's title a heading inside the page.
+- ``web-clip``: the page saved by a web clipper as Markdown (front matter, navigation
+  and feedback links kept).
+- ``loose-text``: the page copied out of a browser as plain text (CRLF, Windows-1252).
 """
 
 from __future__ import annotations
@@ -283,9 +290,185 @@ def mhtml(number: int, data: bytes) -> bytes:
     ).encode("ascii")
 
 
+# ------------------------------------------------- support site in layout tables
+
+
+def _table_nodes(nodes: list[Node]) -> str:
+    out = []
+    for node in nodes:
+        if node.kind == "p":
+            out.append(f'<font face="Verdana" size="2">{_link_refs(_esc(node.text))}</font><br><br>')
+        elif node.kind == "h":
+            out.append(f"<b>{_esc(node.text)}</b><br>")
+        elif node.kind == "pre":
+            rows = "<br>".join(_esc(x) for x in node.text.split("\n"))
+            out.append(f'<table class="msg"><tr><td><tt>{rows}</tt></td></tr></table>')
+        else:
+            tag = node.kind
+            items = "".join(f"<li>{_table_nodes(item)}</li>" for item in node.items)
+            out.append(f"<{tag}>{items}</{tag}>")
+    return "\n".join(out)
+
+
+def support_site_tables(number: int, data: bytes) -> bytes:
+    """The support site as 2003-2010 built it: the whole page one layout table, the
+    article in a cell of it, each section in a table of its own, the title a bold
+    cell rather than a heading, headings bold text in a cell."""
+    doc = parse_txt(data)
+    sections = []
+    for heading, nodes in doc.sections:
+        sections.append(
+            '<table width="100%" border="0" cellpadding="0" cellspacing="0">'
+            f'<tr><td class="sectionTitle"><b>{heading}</b></td></tr>'
+            f"<tr><td>{_table_nodes(nodes)}</td></tr>"
+            '<tr><td align="right"><a href="#top"><img src="/library/images/support/uparrow.gif"'
+            ' border="0">Back to the top</a></td></tr></table>'
+        )
+    page = f"""<html><head><title>{_esc(doc.title)}</title>
+<meta name="Product" content="kbexchange"></head>
+<body topmargin="0" leftmargin="0"><a name="top"></a>
+<table width="100%" border="0" cellspacing="0" cellpadding="0">
+<tr><td colspan="2" bgcolor="#003399"><font color="white" size="1">Microsoft.com Home |
+<a href="/">Help and Support</a> | <a href="/search">Search</a></font></td></tr>
+<tr><td width="170" valign="top"><table><tr><td><a href="/">Help and Support Home</a></td></tr>
+<tr><td><a href="/select">Select a Product</a></td></tr><tr><td><a href="/search">Advanced
+Search</a></td></tr></table></td>
+<td valign="top"><table width="100%"><tr><td><font face="Verdana" size="4"><b>{_esc(doc.title)}
+</b></font></td></tr>
+<tr><td><table class="articleInfo"><tr><td>Article ID</td><td>:</td><td>{doc.number}</td></tr>
+<tr><td>Last Review</td><td>:</td><td>{doc.date}</td></tr>
+<tr><td>Revision</td><td>:</td><td>3.0</td></tr></table></td></tr>
+<tr><td><font size="2">This article was previously published under Q{doc.number}</font></td></tr>
+<tr><td>{"".join(sections)}</td></tr></table></td></tr>
+<tr><td colspan="2"><font size="1">&copy;2005 Microsoft Corporation. All rights reserved.
+<a href="/terms">Terms of Use</a></font></td></tr></table></body></html>"""
+    return page.encode("utf-8")
+
+
+# ------------------------------------------------------------ wiki titled by path
+
+
+def wiki_path(number: int, data: bytes) -> bytes:
+    """A wiki archive whose page is named by a path ("Microsoft KB Archive/279415");
+    the article's own title is a heading inside the page, not the page's title."""
+    doc = parse_txt(data)
+    body = []
+    for heading, nodes in doc.sections:
+        body.append(f'<h2><span class="mw-headline" id="{heading}">{heading}</span></h2>')
+        body.append(_wiki_nodes(nodes))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8"/>
+<title>Microsoft KB Archive/{doc.number} - Archive Wiki</title></head><body>
+<div id="mw-head"><a href="/wiki/Main_Page">Main Page</a> <a href="/wiki/Special:Random">Random
+page</a></div>
+<div id="content"><h1 id="firstHeading" class="firstHeading">Microsoft KB Archive/{doc.number}</h1>
+<div id="bodyContent"><div id="siteSub">From Archive Wiki</div>
+<div class="mw-parser-output">
+<table class="notice"><tr><td>Knowledge Article</td><td>This article is from the Microsoft
+Knowledge Base and is archived here for reference.</td></tr></table>
+<h1><span class="mw-headline">{_esc(doc.title)}</span></h1>
+<p>Article ID: {doc.number}<br/>Article Last Modified on {doc.date}</p>
+<hr/><p>This article was previously published under Q{doc.number}</p><hr/>
+{chr(10).join(body)}
+</div><div class="printfooter">Retrieved from "/wiki/Microsoft_KB_Archive/{doc.number}"</div>
+<div id="catlinks"><a href="/wiki/Category:Microsoft_KB_Archive">Microsoft KB Archive</a></div>
+</div></div></body></html>"""
+    return page.encode("utf-8")
+
+
+# ------------------------------------------------------- web clip and loose text
+
+
+def _md_nodes(nodes: list[Node], indent: str = "") -> str:
+    out = []
+    for node in nodes:
+        if node.kind == "p":
+            out.append(indent + _link_md(node.text.replace("*", "\\*")))
+        elif node.kind == "h":
+            out.append(f"{indent}### {node.text}")
+        elif node.kind == "pre":
+            out.append("\n".join(f"{indent}> {x}  " for x in node.text.split("\n")))
+        else:
+            for i, item in enumerate(node.items):
+                marker = f"{i + 1}. " if node.kind == "ol" else "- "
+                inner = _md_nodes(item, indent + " " * len(marker))
+                out.append(indent + marker + inner.lstrip())
+    return "\n\n".join(out)
+
+
+def _link_md(text: str) -> str:
+    return re.sub(r"\bQ(\d{5,6})\b", r"[Q\1](http://support.microsoft.com/kb/\1/EN-US/)", text)
+
+
+def web_clip(number: int, data: bytes) -> bytes:
+    """The support-site page as a web clipper saves it to Markdown: front matter, the
+    site's navigation and feedback box still around the article."""
+    doc = parse_txt(data)
+    body = [f"## {heading}\n\n{_md_nodes(nodes)}" for heading, nodes in doc.sections]
+    page = f"""---
+title: "{doc.title.replace('"', "'")}"
+source: http://support.microsoft.com/kb/{number}
+clipped: 2009-05-14
+tags: [clippings, kb]
+---
+
+[Microsoft.com Home](http://www.microsoft.com/) | [Site Map](http://www.microsoft.com/sitemap)
+
+[Help and Support](http://support.microsoft.com/) > [Search](http://support.microsoft.com/search)
+
+# {doc.title}
+
+Article ID: {doc.number} - Last Review: {doc.date} - Revision: 3.1
+
+This article was previously published under Q{doc.number}
+
+{chr(10).join(b + chr(10) + chr(10) + f"[Back to the top](http://support.microsoft.com/kb/{number}#top)" + chr(10) for b in body)}
+
+### Was this information helpful?
+
+[Yes](http://support.microsoft.com/feedback?yes) [No](http://support.microsoft.com/feedback?no)
+
+[Contact Us](http://support.microsoft.com/contactus) | [Terms of Use](http://www.microsoft.com/terms)
+"""
+    return page.encode("utf-8")
+
+
+def _text_nodes(nodes: list[Node], indent: str = "") -> str:
+    out = []
+    for node in nodes:
+        if node.kind in ("p", "h"):
+            out.append(indent + node.text)
+        elif node.kind == "pre":
+            out.append("\n".join(f"{indent}    {x}" for x in node.text.split("\n")))
+        else:
+            for i, item in enumerate(node.items):
+                marker = f"{i + 1}. " if node.kind == "ol" else "* "
+                out.append(indent + marker + _text_nodes(item, indent + "   ").lstrip())
+    return "\n\n".join(out)
+
+
+def loose_text(number: int, data: bytes) -> bytes:
+    """The page copied out of a browser into a text file (or a mail): a title line,
+    the "Article ID: ... - Last Review: ... - Revision: ..." line, headings in
+    capitals alone on a line, paragraphs unwrapped."""
+    doc = parse_txt(data)
+    body = [f"{heading}\n\n{_text_nodes(nodes)}" for heading, nodes in doc.sections]
+    page = (
+        f"{doc.title}\n\nArticle ID: {doc.number} - Last Review: {doc.date} - Revision: 2.1\n\n"
+        f"This article was previously published under Q{doc.number}\n\n"
+        + "\n\n".join(body)
+        + "\n\nBack to the top\n"
+    )
+    return page.replace("\n", "\r\n").encode("cp1252", "replace")
+
+
 RENDERERS = {
     "support-site": support_site,
     "wiki": wiki,
     "html-1990s": html_1990s,
     "mhtml": mhtml,
+    "support-site-tables": support_site_tables,
+    "wiki-path": wiki_path,
+    "web-clip": web_clip,
+    "loose-text": loose_text,
 }

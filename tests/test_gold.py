@@ -1,5 +1,6 @@
 """Extraction scored against the 40 hand-labelled articles, in the original plain text
-and in four other markups (support site, wiki, 1990s HTML in Windows-1252, MHTML).
+and in other markups (support site, its layout-table years, wiki, a wiki titled by its
+path, 1990s HTML in Windows-1252, MHTML, a web clipper's Markdown, loose text).
 The floors are the issue's; the scoring is benchmarks/extraction.py's."""
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def test_variant_pages_really_are_other_markups(real_corpus):
         "wiki": "archive-html",
         "html-1990s": "archive-html",
         "mhtml": "mhtml",
+        "support-site-tables": "archive-html",
+        "wiki-path": "archive-html",
+        "web-clip": "markdown",
+        "loose-text": "loose-text",
     }
+    tables = markups.support_site_tables(279415, data).lower()
+    assert b"<h1" not in tables and b"<h2" not in tables  # no heading elements at all
+    assert b"<title>microsoft kb archive/279415 - " in markups.wiki_path(279415, data).lower()
     assert b"<LI>" in markups.html_1990s(279415, data)
     assert b"</li>" not in markups.html_1990s(279415, data).lower().replace(b"</ul>", b"")

@@ -470,18 +470,21 @@ class _Walker:
         if para is None:
             return
         kept_lines, kept_md = [], []
-        cue = False
+        cue_at = None  # lines kept before the article's own number line
         for line, md in zip(para.lines, para.md_lines or para.lines, strict=True):
-            if _PREVIOUSLY.match(line) or _NUMBER_LINE.match(line):
-                cue = True
+            if cue_at is None and (_PREVIOUSLY.match(line) or _NUMBER_LINE.match(line)):
+                cue_at = len(kept_lines)
             if self._metadata(line) or _PREVIOUSLY.match(line) or _BACK_TO_TOP.match(line):
                 continue
             kept_lines.append(line)
             kept_md.append(md)
+        if cue_at is not None and out is None:
+            if cue_at:
+                self.stream.append(type(para)(kept_lines[:cue_at], kept_md[:cue_at]))
+            self.stream.append(_Cue())
+            kept_lines, kept_md = kept_lines[cue_at:], kept_md[cue_at:]
         if kept_lines:
             self._out(out).append(type(para)(kept_lines, kept_md))
-        if cue and out is None:
-            self.stream.append(_Cue())
 
     def _metadata(self, line: str) -> bool:
         """Article-info lines ('Revision : 6', 'Keywords: kbprb'): record them, drop them."""
@@ -709,6 +712,9 @@ def _is_layout(table: Tag) -> bool:
     paragraphs of prose, preformatted text or other tables."""
     if table.find(["table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote"]):
         return True
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    if rows and all(len(row.find_all(["td", "th"], recursive=False)) <= 1 for row in rows):
+        return True  # one column: a box around text, not a grid of data
     for cell in table.find_all(["td", "th"]):
         if len(cell.find_all(["p", "div", "br"])) >= 3 or len(cell.get_text(" ")) > 400:
             return True
