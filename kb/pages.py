@@ -1,32 +1,56 @@
-"""Rendering pages: Jinja2 templates from ``site/templates`` and section Markdown
-through markdown-it-py with raw HTML disabled (so nothing in an archived page can run).
+"""Rendering pages: Jinja2 templates from the theme (``site/templates`` in the source
+tree, shipped in the package as ``kb.theme``) and section Markdown through
+markdown-it-py with raw HTML disabled (so nothing in an archived page can run).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kb import codes
 from kb.model import Article, kb_id
 from kb.site_model import Site, article_url, code_key, event_source_slug, slug
 
-THEME = Path(__file__).resolve().parent.parent / "site"
+
+def _theme() -> Traversable:
+    """The theme, found through the package (pyproject maps the kb.theme package to
+    site/): the same for an installed wheel and an editable install, never a path
+    beside kb/."""
+    try:
+        return files("kb.theme")
+    except NotADirectoryError:
+        # setuptools' editable installs put a placeholder beside the folder in the
+        # namespace package's path, which importlib.resources refuses: take the folder.
+        import kb.theme
+
+        return Path(next(p for p in kb.theme.__path__ if Path(p).is_dir()))
+
+
+THEME = _theme()
 UNUSED_MARKDOWN_RULES = [
     *("blockquote", "code", "hr", "html_block", "lheading", "reference"),
     *("autolink", "html_inline", "image", "link"),
 ]
 
 
+def _template_source(name: str) -> str | None:
+    template = THEME / "templates" / name
+    return template.read_text(encoding="utf-8") if template.is_file() else None
+
+
 class Renderer:
     """Jinja2 environment and Markdown renderer; one per process."""
 
     def __init__(self, base_url: str = ""):
-        from jinja2 import Environment, FileSystemLoader, select_autoescape
+        from jinja2 import Environment, FunctionLoader, select_autoescape
         from markdown_it import MarkdownIt
 
         self.env = Environment(
-            loader=FileSystemLoader(THEME / "templates"),
+            loader=FunctionLoader(_template_source),
             autoescape=select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
@@ -50,12 +74,19 @@ class Renderer:
     def markdown(self, text: str) -> str:
         return self.md.render(text)
 
-    def page(self, template: str, path: str, **context) -> str:
-        depth = path.count("/")
-        root = "../" * depth if depth else "./"
+    def page(self, template: str, path: str, root: str | None = None, **context) -> str:
+        if root is None:
+            depth = path.count("/")
+            root = "../" * depth if depth else "./"
         return self.env.get_template(template).render(
             root=root, path=path, base_url=self.base_url, **context
         )
+
+    def site_path(self) -> str:
+        """The path the site is served under ('/' unless --base-url says otherwise): what
+        404.html's links start with, as a host serves it for any missing address."""
+        path = urlsplit(self.base_url).path if self.base_url else "/"
+        return path if path.endswith("/") else path + "/"
 
 
 def _article_context(site: Site, article: Article, renderer: Renderer) -> dict:
@@ -100,10 +131,40 @@ def render_article(site: Site, article: Article, renderer: Renderer) -> tuple[st
     return path, html
 
 
+# Old support-site addresses of an article, published as small redirect pages:
+# kb/279415, kb/Q279415 and kb/279415/en-us (the query shapes, ?kbid=279415 and
+# default.aspx?scid=kb;en-us;279415, are resolved by the home page and 404.html).
+OLD_ADDRESSES = ("kb/{n}/index.html", "kb/Q{n}/index.html", "kb/{n}/en-us/index.html")
+_REDIRECT = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    "<title>KB{n} · KB archive</title>"
+    '<meta http-equiv="refresh" content="0; url={target}">'
+    '<link rel="canonical" href="{canonical}"><meta name="robots" content="noindex">'
+    '</head>\n<body><main><p>KB{n} is at <a href="{target}">KB{n}</a>.</p></main>'
+    "</body></html>\n"
+)
+
+
+def redirect_pages(number: int, base_url: str = "") -> list[tuple[str, str]]:
+    """(path, html) of the redirect pages of an article's old addresses: meta refresh,
+    a canonical link and a plain link (so they work without JavaScript)."""
+    page = article_url(number) + "index.html"
+    canonical_base = base_url.rstrip("/") + "/" if base_url else ""
+    pages = []
+    for shape in OLD_ADDRESSES:
+        path = shape.format(n=number)
+        target = "../" * path.count("/") + page
+        canonical = canonical_base + article_url(number) if base_url else target
+        pages.append((path, _REDIRECT.format(n=number, target=target, canonical=canonical)))
+    return pages
+
+
 def site_pages(site: Site) -> list[str]:
     """Every non-article page of the site, as paths (what an update may rewrite)."""
     pages = [
         "index.html",
+        "404.html",
+        "not-archived.html",
         "events/index.html",
         "errors/index.html",
         "products/index.html",
@@ -136,6 +197,10 @@ def render_page(site: Site, renderer: Renderer, path: str) -> str:
                 "tags": len(site.tags),
             },
         )
+    if path == "404.html":
+        return listing("404.html", path, root=renderer.site_path())
+    if path == "not-archived.html":
+        return listing("not-archived.html", path)
     if parts[0] == "kb":
         number = int(parts[1][2:])
         return listing(

@@ -25,7 +25,15 @@ from pathlib import Path
 
 from kb.atomic import atomic_write, built_aside
 from kb.model import Article, kb_id
-from kb.pages import THEME, Renderer, render_article, render_page, site_pages, source_copy_path
+from kb.pages import (
+    THEME,
+    Renderer,
+    redirect_pages,
+    render_article,
+    render_page,
+    site_pages,
+    source_copy_path,
+)
 from kb.site_model import Site, code_key, event_source_slug, slug, summary
 
 # ------------------------------------------------------------------ the writer
@@ -77,8 +85,21 @@ def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
         _write(out / path, html)
         if root is not None:
             copy_source(article, root, out)
+        write_redirects(number, renderer.base_url, out)
         search.append(search_record(article))
     return len(numbers), search
+
+
+def write_redirects(number: int, base_url: str, out: Path) -> None:
+    """The article's old addresses (kb/279415, kb/Q279415, kb/279415/en-us) as redirect
+    pages; kb/279415/ is made once for two of them."""
+    for path, html in redirect_pages(number, base_url):
+        target = out / path
+        try:
+            target.write_text(html, encoding="utf-8")
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
 
 
 def _write(target: Path, text: str) -> None:
@@ -278,6 +299,12 @@ def update(
             (out / path).unlink()  # an event/code/product nobody mentions any more
             report.written.append(path)
     copy_sources(fresh.values(), workspace_root, out)
+    for n in numbers:
+        if n in site.articles:
+            write_redirects(n, base_url, out)
+        else:  # an article no longer archived: its old addresses go to 404.html
+            for path, _ in redirect_pages(n, base_url):
+                (out / path).unlink(missing_ok=True)
     save_state(site, out)
     report.pages = len(report.written)
     report.articles = len(site.articles)
@@ -300,7 +327,11 @@ def write_index_pages(site: Site, renderer: Renderer, out: Path, paths: list[str
 
 
 def copy_theme(out: Path) -> None:
-    shutil.copytree(THEME / "static", out / "static", dirs_exist_ok=True)
+    """The theme's static files (CSS, JS), read through the package."""
+    (out / "static").mkdir(parents=True, exist_ok=True)
+    for item in (THEME / "static").iterdir():
+        if item.is_file():
+            (out / "static" / item.name).write_bytes(item.read_bytes())
 
 
 def copy_sources(articles: Iterable[Article], root: Path, out: Path) -> None:

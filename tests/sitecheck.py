@@ -1,4 +1,5 @@
-"""A link checker for a built site: every relative href/src must name a file."""
+"""A link checker for a built site: every relative href/src must name a file (and every
+root-absolute one, as 404.html has, a file of the site served at /)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ def broken_links(site: Path) -> list[tuple[str, str]]:
             parts = urlsplit(link)
             if parts.scheme or parts.netloc or link.startswith("#"):
                 continue
-            target = (page.parent / unquote(parts.path)).resolve()
+            if parts.path.startswith("/"):
+                target = (site / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / unquote(parts.path)).resolve()
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_file() or not target.is_relative_to(site.resolve()):
