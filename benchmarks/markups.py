@@ -297,7 +297,8 @@ def _table_nodes(nodes: list[Node]) -> str:
     out = []
     for node in nodes:
         if node.kind == "p":
-            out.append(f'<font face="Verdana" size="2">{_link_refs(_esc(node.text))}</font><br><br>')
+            text = _link_refs(_esc(node.text))
+            out.append(f'<font face="Verdana" size="2">{text}</font><br><br>')
         elif node.kind == "h":
             out.append(f"<b>{_esc(node.text)}</b><br>")
         elif node.kind == "pre":
@@ -404,7 +405,8 @@ def web_clip(number: int, data: bytes) -> bytes:
     """The support-site page as a web clipper saves it to Markdown: front matter, the
     site's navigation and feedback box still around the article."""
     doc = parse_txt(data)
-    body = [f"## {heading}\n\n{_md_nodes(nodes)}" for heading, nodes in doc.sections]
+    top = f"[Back to the top](http://support.microsoft.com/kb/{number}#top)"
+    body = [f"## {heading}\n\n{_md_nodes(nodes)}\n\n{top}\n" for heading, nodes in doc.sections]
     page = f"""---
 title: "{doc.title.replace('"', "'")}"
 source: http://support.microsoft.com/kb/{number}
@@ -422,7 +424,7 @@ Article ID: {doc.number} - Last Review: {doc.date} - Revision: 3.1
 
 This article was previously published under Q{doc.number}
 
-{chr(10).join(b + chr(10) + chr(10) + f"[Back to the top](http://support.microsoft.com/kb/{number}#top)" + chr(10) for b in body)}
+{chr(10).join(body)}
 
 ### Was this information helpful?
 
