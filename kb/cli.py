@@ -220,6 +220,37 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def links(
+    paths: Annotated[list[str], typer.Argument(help="Documents or folders (recursive).")],
+    root: Root = Path("."),
+    as_json: Json = False,
+    rewrite: Annotated[
+        str | None,
+        typer.Option("--rewrite", metavar="BASE_URL", help="Diff: support-site links to BASE_URL."),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --rewrite: change the files.")
+    ] = False,
+) -> None:
+    """Find references to KB articles in documents; --rewrite points dead links here."""
+    from kb import links as kb_links
+
+    if write and rewrite is None:
+        raise _fail("--write needs --rewrite BASE_URL")
+    status = kb_links.run(
+        paths,
+        _workspace(root).records_dir,
+        as_json=as_json,
+        rewrite_base=rewrite,
+        write_files=write,
+        out=sys.stdout.write,
+        err=_err,
+    )
+    if status:
+        raise typer.Exit(status)
+
+
 # ------------------------------------------------------------------ search commands
 
 
