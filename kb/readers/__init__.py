@@ -51,6 +51,8 @@ def detect(data: bytes) -> str:
     # A KB text file that talks about HTML tags is still a KB text file.
     if kbtext.sniff(text_head[:200]) and not text_head.startswith("<"):
         return kbtext.FORMAT
+    if re.match(r"[{\[]\s*[\"{\[]", text_head):
+        raise IngestError("not a KB article: JSON data")
     if text_head.startswith("<") or _HTML_PAGE.search(text_head):
         return html.FORMAT
     # Markdown may hold raw HTML: it is Markdown when it does not begin as a page.

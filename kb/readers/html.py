@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from kb import blocks as bl
 from kb import extract
 from kb.decode import decode
-from kb.model import Related, kb_id
+from kb.model import IngestError, Related, kb_id
 from kb.readers import kbtext
 from kb.readers.base import Draft, DraftSection, section_kind
 
@@ -131,6 +131,11 @@ _META_LINE = re.compile(
     r"original\s+kb\s+number|original\s+product\s+version|applies\s+to)[\s_*]*:",
     re.I,
 )
+_OWN_NUMBER = re.compile(
+    r"\b(?:article\s*id|original\s+kb\s+number)[\s_*:]*(?:KB|Q)?(\d{3,7})\b"
+    r"|previously\s+published\s+under\s+Q(\d{3,7})\b",
+    re.I,
+)
 # The article's own number line: "Article ID: 279415", "_Original KB number:_ 2900773".
 _NUMBER_LINE = re.compile(
     r"^[\s_*]*(?:(?:kb\s*)?article\s*id|original\s+kb\s+number)[\s_*]*:?[\s_*]*(?:KB|Q)?\d{3,7}\b",
@@ -176,10 +181,20 @@ def parse(text: str, fmt: str = FORMAT, hint_title: str | None = None) -> Draft:
     draft.number, strong = _article_number(
         visible, canonical, title_tag, headings, walker.keyword_ids, walker.self_links
     )
-    if draft.number and not strong and not any(s.kind != "other" for s in draft.sections):
+    structured = any(s.kind != "other" for s in draft.sections)
+    if draft.number and not strong and not structured:
         # Only a passing mention ("see KB article 123456") and no article structure:
         # a page that cites an article is not the article.
         draft.number = None
+    own_numbers = {int(a or b) for a, b in _OWN_NUMBER.findall(visible)}
+    if len(own_numbers) > 2:
+        raise IngestError(
+            f"holds {len(own_numbers)} articles' number lines (Article ID / Original KB "
+            "number): a list or digest of articles, not one article"
+        )
+    header = any(isinstance(item, _Cue) for item in stream)  # a number line of its own
+    if draft.number and not draft.title and not structured and not header:
+        raise IngestError("no article title and no article sections found")
     draft.keywords = [
         k for k in walker.keywords if not re.fullmatch(rf"(?:KB|Q){draft.number}", k, re.I)
     ]
