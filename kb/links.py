@@ -312,9 +312,8 @@ def rewrite(
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(
-        old.split("\n"), new.split("\n"), f"a/{path}", f"b/{path}", lineterm=""
-    )
+    before, after = (f"a/{path}", f"b/{path}") if not os.path.isabs(path) else (path, path)
+    lines = difflib.unified_diff(old.split("\n"), new.split("\n"), before, after, lineterm="")
     return "".join(line + "\n" for line in lines)
 
 
