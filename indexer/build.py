@@ -3,7 +3,8 @@
 A full build writes a fresh index beside the old one and swaps it in with a rename, so
 a crash mid-build leaves the previous index intact. Updates go through Whoosh's own
 writer (its segments are committed atomically by a rename of the TOC file). After
-either, large new segments get their decoded frequent-term lists (indexer.hotlists).
+either, large new segments get their decoded frequent-term lists (indexer.hotlists)
+and every new segment its part of the lookup table (indexer.lookup_table).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from whoosh import index
 
-from indexer import hotlists
+from indexer import hotlists, lookup_table
 from indexer.schema import event_key, make_schema, normal_source
 from kb import codes
 from kb.atomic import built_aside
@@ -78,6 +79,7 @@ def rebuild(
             count += 1
         writer.commit()
         hotlists.refresh(tmp, procs)
+        lookup_table.refresh(tmp)
     return count
 
 
@@ -97,6 +99,7 @@ def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
         writer.update_document(**document(article))
     writer.commit()
     hotlists.refresh(index_dir)
+    lookup_table.refresh(index_dir)
     return len(items)
 
 
@@ -114,3 +117,4 @@ def remove(index_dir: Path, numbers: Iterable[int]) -> None:
         writer.delete_by_term("id", f"KB{number}")
     writer.commit()
     hotlists.refresh(index_dir)
+    lookup_table.refresh(index_dir)

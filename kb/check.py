@@ -27,6 +27,7 @@ class CheckReport:
     manifest_broken: bool = False
     index_broken: bool = False
     hotlists_stale: bool = False  # a segment's decoded frequent-term lists
+    lookup_stale: bool = False  # the lookup table (indexer.lookup_table)
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,11 @@ def _check_index(ws: Workspace, numbers: set[int], report: CheckReport) -> None:
             " (searches stay exact, only slower)"
         )
         report.hotlists_stale = True
+    from indexer import lookup_table
+
+    for problem in lookup_table.problems(ws.index_dir):
+        report.problems.append(problem)
+        report.lookup_stale = True
 
 
 def repair(ws: Workspace, report: CheckReport) -> None:
@@ -142,3 +148,8 @@ def repair(ws: Workspace, report: CheckReport) -> None:
 
         with ws.lock():
             hotlists.refresh(ws.index_dir)
+    if report.lookup_stale:
+        from indexer import lookup_table
+
+        with ws.lock():
+            lookup_table.refresh(ws.index_dir)
