@@ -140,7 +140,8 @@ _REDIRECT = (
     "<title>KB{n} · KB archive</title>"
     '<meta http-equiv="refresh" content="0; url={target}">'
     '<link rel="canonical" href="{canonical}"><meta name="robots" content="noindex">'
-    '</head>\n<body><main><p>KB{n} is at <a href="{target}">KB{n}</a>.</p></main>'
+    '</head>\n<body><main><h1>KB{n}</h1><p>This old address leads to '
+    '<a href="{target}">KB{n}</a>.</p></main>'
     "</body></html>\n"
 )
 

@@ -21,8 +21,9 @@ class _Links(HTMLParser):
                 self.links.append(value)
 
 
-def broken_links(site: Path) -> list[tuple[str, str]]:
-    """(page, link) for every internal link whose target is missing."""
+def broken_links(site: Path, base_path: str = "/") -> list[tuple[str, str]]:
+    """(page, link) for every internal link whose target is missing; root-absolute links
+    (404.html's) are read as served under ``base_path``."""
     broken = []
     for page in site.rglob("*.html"):
         parser = _Links()
@@ -32,7 +33,10 @@ def broken_links(site: Path) -> list[tuple[str, str]]:
             if parts.scheme or parts.netloc or link.startswith("#"):
                 continue
             if parts.path.startswith("/"):
-                target = (site / unquote(parts.path).lstrip("/")).resolve()
+                if not parts.path.startswith(base_path):
+                    broken.append((str(page.relative_to(site)), link))
+                    continue
+                target = (site / unquote(parts.path)[len(base_path) :]).resolve()
             else:
                 target = (page.parent / unquote(parts.path)).resolve()
             if target.is_dir():

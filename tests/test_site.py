@@ -72,7 +72,8 @@ def test_missing_cited_article_gets_its_own_page(site):
         "XCON: MTA Does Not Completely Start After You Receive Windows NT Error 11004"
         in page.h1.get_text()
     )
-    assert [a.get_text() for a in page.main.find_all("a")] == ["KB279415"]
+    links = {a.get_text(): a["href"] for a in page.main.find_all("a")}
+    assert links == {"285350": "../../index.html?q=285350", "KB279415": links["KB279415"]}
 
 
 def test_event_error_product_tag_pages(site):
@@ -149,4 +150,9 @@ def test_out_and_base_url_options(tmp_path):
     page = soup(out, "kb/KB279415/index.html")
     assert page.find("link", rel="canonical")["href"] == "/kb/kb/KB279415/"
     assert not (root / "public").exists() and not (out / "pagefind").exists()
-    assert broken_links(out) == []
+    assert broken_links(out, base_path="/kb/") == []
+    # 404.html is served at any depth: its links start at the site's path.
+    assert soup(out, "404.html").find("a", string="home page")["href"] == "/kb/index.html"
+    assert soup(out, "kb/279415/index.html").find("link", rel="canonical")["href"] == (
+        "/kb/kb/KB279415/"
+    )
