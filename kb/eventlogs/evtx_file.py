@@ -44,7 +44,7 @@ def read(path: Path, warn: Warn) -> list[EventRow]:
             message = _first_line(exc)
             found = _CHUNK_ERROR.search(message)
             where = f"chunk {found.group(1)}" if found else "a record"
-            warn(f"damaged {where}, skipped ({message})")
+            warn(f"damaged {where}, skipped: {_reason(message)}")
             continue
         row = _row(record)
         if row is not None:
@@ -129,6 +129,14 @@ def _iso(text: str) -> str:
     text = text.replace(" UTC", "").strip()
     found = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)", text)
     return f"{found.group(1)}Z" if found else text
+
+
+def _reason(message: str) -> str:
+    """'Failed to parse chunk number 6: Failed to parse chunk header: Invalid EVTX chunk
+    header magic, expected ...' -> 'invalid EVTX chunk header magic'."""
+    reason = message.rsplit(": ", 1)[-1] if ": " in message else message
+    reason = reason.split(", expected")[0].strip()
+    return reason[:1].lower() + reason[1:]
 
 
 def _first_line(exc: BaseException) -> str:
