@@ -355,6 +355,33 @@ def search(
         _print_result(ws, result, as_json, text)
 
 
+@app.command()
+def triage(
+    logs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Event logs: .evtx, Event Viewer .txt/.csv, wevtutil XML, Get-WinEvent "
+            "JSON, pasted event text; - for standard input."
+        ),
+    ],
+    root: Root = Path("."),
+    as_json: Json = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Articles per event.")] = 3,
+) -> None:
+    """Each distinct event in Windows event logs: how often, when, and archived articles."""
+    from kb import triage as triaging
+
+    ws, searcher = _searcher(root)
+    with searcher:
+        report = triaging.triage([Path(p) for p in logs], searcher, limit, notify=_err)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        triaging.print_table(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def _negative_codes_last(argv: list[str]) -> list[str]:
     """Let 'kb error -1018 --json' work: a negative number is a code, not an option."""
     if len(argv) < 2 or argv[1] != "error" or "--" in argv:
