@@ -138,25 +138,75 @@ def _merge_events(events: list[Event]) -> list[Event]:
 
 _HEX = r"0x[0-9a-f]{1,8}\b"
 _HEX8 = r"\b[0-9a-f]{8}\b"
-_DEC = r"-?\d{1,10}\b"
+_DEC = r"-?\d{1,10}\b(?!\.\d)"  # not a version or an HTTP sub-status (500.19)
+_TOOL = r"[A-Z]{1,4}\d{4,5}\b"  # C2065, LNK2001, BC30451, MIDL2025 (case as printed)
 _CUE = (
     r"(?:error(?:\s+(?:code|number|value|status))?|status(?:\s+code)?|return(?:ed)?\s+(?:code|value)"
     r"|exit\s+code|hresult|nt\s+error|stop(?:\s+code|\s+error)?|bug\s*check(?:\s+code)?"
     r"|exception(?:\s+(?:code|number))?|win32\s+error|winerror|err)"
 )
 _CUED_CODE = re.compile(
-    rf"\b{_CUE}\s*(?:[:=#]\s*|\s+(?:is|was|of|number|code|no\.?)\s+|\s*\(|\s+)"
-    rf"(?P<code>{_HEX}|{_HEX8}|{_DEC}|[A-Z]{{1,3}}\d{{4}}\b)",
+    rf"\b{_CUE}\s*(?:[:=#]\s*|\s+(?:is|was|of|number|code|no\.?)\s+\(?|\s*\(|\s+)"
+    rf"(?P<code>{_HEX}|{_HEX8}|{_DEC}|(?-i:{_TOOL}))",
     re.I,
 )
 # "a 2140 error message", "the 1067 error"
 _NUMBER_THEN_ERROR = re.compile(r"\b(?:a|an|the)\s+(?P<code>\d{2,10})\s+(?:error|status)\b", re.I)
 # "Error 1067: The process terminated" at the start of a line.
 _ERROR_PREFIX = re.compile(r"^\s*(?:system\s+)?error\s+(?P<code>-?\d{1,10}):", re.I | re.M)
-# Linker and compiler messages: "L1073: File-segment Limit Exceeded", "error C2065:".
-_TOOL_CODE = re.compile(r"^\s*(?:fatal\s+)?(?:error\s+)?(?P<code>[A-Z]{1,3}\d{4})\s*:", re.M)
+# Diagnostics printed at the start of a line: "L1073: File-segment Limit Exceeded",
+# "error C2065:", "NET3651: There is no protocol loaded." (checked by _diagnostic_line).
+_TOOL_CODE = re.compile(
+    r"^[ \t>*-]*(?P<cue>(?:fatal\s+)?(?:error|warning)\s+)?"
+    r"(?P<code>[A-Z]{1,4}\d{4,5})[ \t]*:[ \t]*(?P<rest>.*)",
+    re.M,
+)
+# "warning C4700", "linker error LNK2001" ...
+_TOOL_AFTER_CUE = re.compile(
+    rf"\b(?:warning|(?:compiler|linker)\s+(?:error|warning))\s*:?\s*(?P<code>(?-i:{_TOOL}))", re.I
+)
+# ... and "C2065 error", "LNK2001 errors".
+_TOOL_BEFORE_CUE = re.compile(
+    r"\b(?P<code>(?:C|LNK|BC|CS|RC|MIDL|CVT|PRJ|MSB|CXX|L|A|U)\d{4,5})\s+"
+    r"(?i:(?:compiler\s+|linker\s+|build\s+)?(?:error|warning)s?)\b"
+)
 # HRESULT/NTSTATUS-looking constants stand on their own.
-_FAILURE_HEX = re.compile(r"(?<![\w])(?P<code>0x[89ac][0-9a-f]{7})\b", re.I)
+_FAILURE_HEX = re.compile(r"0[xX](?P<code>[89acAC][0-9a-fA-F]{7})\b")
+# '"0x0000003B" Stop error', "0x80070005 error".
+_HEX_THEN_ERROR = re.compile(
+    r"0[xX](?P<code>[0-9a-fA-F]{1,8})['\"\u201d]?\s+(?i:stop\s+(?:error|code)|bug\s*check|error\b)"
+)
+# Product-prefixed numbers, each in the form its product prints it, with the words
+# (in lower case) that a text must hold for the pattern to be tried at all.
+_FAMILY_CODES = (
+    (
+        ("http",),
+        re.compile(
+            r"\b(?P<code>HTTP(?:/1\.[01])?\s+(?:error\s+|status\s+(?:code\s+)?)?:?\s*"
+            r"[45]\d\d(?:\.\d{1,3})?)\b(?!\.\d)",
+            re.I,
+        ),
+    ),
+    (("asp",), re.compile(r"\b(?P<code>ASP\s?0\d{3})\b")),
+    (("msg",), re.compile(r"\b(?P<code>Msg\s+\d{1,6})(?=,\s*Level\s+\d)")),
+    (
+        ("time error",),
+        re.compile(
+            r"\b(?P<code>run-?\s?time\s+error\s*:?\s*['\"\u2018\u2019\u201c]?-?\d{1,10})\b", re.I
+        ),
+    ),
+    (("%%",), re.compile(r"(?<!%)(?P<code>%%\d{2,10})\b")),
+    # DPM's messages: "(ID 104 Details: Access is denied (0x80070005))".
+    (("(id ",), re.compile(r"\(ID\s+(?P<code>\d{1,6})\s+Details\s*:")),
+)
+# A number beside its catalog name: "code 10(ERROR_BAD_ENVIRONMENT)",
+# "-1018 (JET_errReadVerifyFailure)", "JET_errInvalidObject (-1316)".
+_PAREN_NAME_OR_NUMBER = re.compile(
+    r"\(\s*\**(?:(?P<name>[A-Za-z][A-Za-z0-9]*_\w+?)\**\s*\)|(?P<code>0x[0-9a-f]{1,8}|-?\d{1,10})\s*\))",
+    re.I,
+)
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])(0x[0-9a-f]{1,8}|-?\d{1,10})\s*$", re.I)
+_NAME_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z0-9]*_\w+)\s*$")
 # Disassembly lines ("0040123a  mov eax,[0x80000002]"): their operands are not codes.
 _ASSEMBLY = re.compile(
     r"^\s*(?:[0-9a-f`:]{4,}\s+)*(?:[0-9a-f]{2,}\s+)*"
@@ -167,43 +217,160 @@ _ASSEMBLY = re.compile(
 _NOT_CODE_BEFORE = re.compile(
     r"(?:address|addr|at|offset|version|port|build|line|parameter)\s*:?\s*$", re.I
 )
+# "RFC2632: S/MIME ...", "TN3270: Manual startup": standards and protocols, not messages.
+_NOT_DIAGNOSTIC_PREFIXES = frozenset({"RFC", "TN", "KB", "Q", "MS", "ISO", "IEEE", "ID", "SP"})
+
+# Where each cued pattern can match: the cue words (lower case) it starts or ends with,
+# and how far before and after such a word its match can reach. Scanning only around
+# the cues is what keeps extraction as fast as one pass of the old patterns.
+_CUE_WORDS = ("err", "stat", "stop", "bug", "excep", "hresult", "return", "exit", "winerror")
+_ANCHORED = (
+    (_CUED_CODE, _CUE_WORDS, 0, 48),
+    (_NUMBER_THEN_ERROR, ("error", "status"), 20, 6),
+    (_TOOL_AFTER_CUE, ("warning", "compiler", "linker"), 0, 40),
+    (_TOOL_BEFORE_CUE, ("error", "warning"), 14, 30),
+)
+# Patterns that start at a line: tried on the lines that hold their word.
+_LINE_ANCHORED = ((_ERROR_PREFIX, "error"), (_TOOL_CODE, ":"))
+
+
+def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
+    lower = text.lower()
+    size = len(text)
+    out: list[tuple[re.Pattern[str], re.Match[str]]] = []
+    for pattern, words, before, after in _ANCHORED:
+        seen: set[int] = set()
+        for word in words:
+            at = lower.find(word)
+            while at >= 0:
+                start, end = max(0, at - before), min(size, at + len(word) + after)
+                # Whole words at both ends: a window never cuts "500.19" to "500".
+                while start > 0 and not text[start - 1].isspace():
+                    start -= 1
+                while end < size and not text[end].isspace():
+                    end += 1
+                for match in pattern.finditer(text, start, end):
+                    if match.start() not in seen:
+                        seen.add(match.start())
+                        out.append((pattern, match))
+                at = lower.find(word, at + 1)
+    for pattern, word in _LINE_ANCHORED:
+        lines: set[int] = set()
+        at = lower.find(word)
+        while at >= 0:
+            line_start = text.rfind("\n", 0, at) + 1
+            if line_start not in lines:
+                lines.add(line_start)
+                line_end = text.find("\n", at)
+                match = pattern.match(text, line_start, line_end if line_end >= 0 else size)
+                if match:
+                    out.append((pattern, match))
+            at = lower.find(word, at + 1)
+    for pattern in (_FAILURE_HEX, _HEX_THEN_ERROR):
+        for match in pattern.finditer(text):
+            previous = text[match.start() - 1] if match.start() else " "
+            if not (previous.isalnum() or previous == "_"):
+                out.append((pattern, match))
+    for words, pattern in _FAMILY_CODES:
+        if any(w in lower for w in words):
+            out.extend((pattern, m) for m in pattern.finditer(text))
+    for match in _PAREN_NAME_OR_NUMBER.finditer(text):
+        out.append((_PAREN_NAME_OR_NUMBER, match))
+    return out
 
 
 def extract_error_codes(text: str) -> list[ErrorCode]:
     found: dict[str, ErrorCode] = {}
-    for pattern in (_CUED_CODE, _NUMBER_THEN_ERROR, _ERROR_PREFIX, _TOOL_CODE, _FAILURE_HEX):
-        for match in pattern.finditer(text):
-            printed = match.group("code")
-            line = _line_of(text, match.start("code"))
-            before = text[max(0, match.start("code") - 12) : match.start("code")]
-            if _ASSEMBLY.search(line) or _NOT_CODE_BEFORE.search(before):
+    for pattern, match in _candidates(text):
+        if pattern is _PAREN_NAME_OR_NUMBER:
+            pair = _number_beside_name(text, match)
+            if pair is None:
                 continue
-            if pattern is _CUED_CODE and not _plausible_cued(printed, match.group(0)):
-                continue
-            code, value = codes.canonical(printed)
-            if value is None and not codes.symbolic_key(code):
-                continue
-            key = str(value) if value is not None else code.lower()
-            existing = found.get(key)
-            snippet = " ".join(match.group(0).split())
-            if existing is None:
-                found[key] = ErrorCode(code=code, value=value, text=snippet)
-            elif len(code) > len(existing.code) and code.startswith("0x"):
-                # "Stop 0xA" in a title, "0x0000000A" in the body: keep the full print.
-                existing.code = code
+            printed, start = pair
+        else:
+            printed, start = match.group("code"), match.start("code")
+            if pattern is _FAILURE_HEX or pattern is _HEX_THEN_ERROR:
+                printed, start = "0x" + printed, start - 2
+        line = _line_of(text, start)
+        before = text[max(0, start - 12) : start]
+        if _ASSEMBLY.search(line) or _NOT_CODE_BEFORE.search(before):
+            continue
+        if pattern is _CUED_CODE and not _plausible_cued(printed, match.group(0)):
+            continue
+        if pattern is _TOOL_CODE and not _diagnostic_line(match):
+            continue
+        code, value = codes.canonical(printed)
+        if value == 0 or (value is None and not codes.query_keys(code)):
+            continue  # 0 is success ("a status code of 0"), never an error
+        key = str(value) if value is not None else code.lower()
+        existing = found.get(key)
+        snippet = " ".join(match.group(0).split())
+        if existing is None:
+            found[key] = ErrorCode(code=code, value=value, text=snippet)
+        elif len(code) > len(existing.code) and code.startswith("0x"):
+            # "Stop 0xA" in a title, "0x0000000A" in the body: keep the full print.
+            existing.code = code
     return list(found.values())
 
 
-def _plausible_cued(printed: str, matched: str) -> bool:
-    if printed.lower().startswith("0x") or re.fullmatch(r"[A-Z]{1,3}\d{4}", printed, re.I):
+def _number_beside_name(text: str, match: re.Match[str]) -> tuple[str, int] | None:
+    """'10(ERROR_BAD_ENVIRONMENT)' or 'JET_errInvalidObject (-1316)': the number and
+    where it starts, when the name is a catalog name of that very number."""
+    window = text[max(0, match.start() - 60) : match.start()]
+    if match.group("name"):
+        number = _NUMBER_BEFORE.search(window[-14:])
+        if not number:
+            return None
+        printed, name = number.group(1), match.group("name")
+        start = match.start() - len(window[-14:]) + number.start(1)
+    else:
+        named = _NAME_BEFORE.search(window)
+        if not named:
+            return None
+        printed, name = match.group("code"), named.group(1)
+        start = match.start("code")
+    value = codes.value_of_name(name)
+    if value is None or not codes.interpret(printed) & codes.related_values(value):
+        return None
+    return printed, start
+
+
+def _diagnostic_line(match: re.Match[str]) -> bool:
+    """ "C2065: 'x' : undeclared identifier" is a diagnostic; an application-note list
+    ("FW1003: RESOURCE KIT", "RFC2632: S/MIME Version 3 ...") is not."""
+    if match.group("cue"):
         return True
+    prefix = re.match(r"[A-Z]+", match.group("code")).group(0)
+    if prefix in _NOT_DIAGNOSTIC_PREFIXES:
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'/-]*", match.group("rest"))
+    if not words:
+        return prefix in codes.TOOL_PREFIXES
+    if all(w.isupper() for w in words if len(w) > 1):
+        return False  # an upper-case title
+    if prefix in codes.TOOL_PREFIXES:
+        return True  # "L1073: File-segment Limit Exceeded": old tools print titles
+    capitalised = [w for w in words[:8] if len(w) > 3]
+    return not (len(capitalised) >= 3 and all(w[0].isupper() for w in capitalised))
+
+
+def _plausible_cued(printed: str, matched: str) -> bool:
+    if printed.lower().startswith("0x"):
+        return True
+    tool = re.fullmatch(r"([A-Z]{1,4})\d{4,5}", printed)
+    if tool:
+        return tool.group(1) not in _NOT_DIAGNOSTIC_PREFIXES
     if re.fullmatch(r"[0-9a-f]{8}", printed, re.I) and not printed.isdigit():
         return True
     if printed.isdigit() and len(printed) == 8 and printed[0] in "8c":
         return True
     # Bare decimals need the cue right before: "error 1067", "NT Error: 11004".
     return bool(
-        re.search(r"(?:error|status|code|hresult|value)\s*[:=#]?\s*\(?-?\d+$", matched, re.I)
+        re.search(
+            r"(?:error|status|code|hresult|value)(?:\s+(?:is|was|of))?\s*[:=#]?\s*\(?-?\d+$",
+            matched,
+            re.I,
+        )
     )
 
 
