@@ -26,6 +26,22 @@ _SOURCE_FIELD = re.compile(
     rf"\b(?:event\s+)?source\s*:\s*(.+?)\s*(?=\s{_FIELD_NAMES}\s*:|$)", re.I | re.M
 )
 _DESCRIPTION_FIELD = re.compile(r"\bdescription\s*:\s*(.*)", re.I | re.S)
+_CATEGORY_FIELD = re.compile(r"^\W*(?:event\s+)?category\s*:\s*(\S.*?)\s*$", re.I | re.M)
+# "MSExchangeMTA  Field Engineering", "MSExchangeMTA - Interface": a source and the
+# category Exchange prints after it (two spaces or a dash between).
+_SOURCE_CATEGORY = re.compile(r"^(?P<source>\S.*?)(?:\s{2,}|\s+-\s+)(?P<category>\S.*)$")
+
+
+def _source_and_category(value: str | None) -> tuple[str | None, str | None]:
+    if not value or not value.strip():
+        return None, None
+    value = value.strip()
+    match = _SOURCE_CATEGORY.match(value)
+    if match:
+        return match.group("source"), match.group("category")
+    return value, None
+
+
 _DETAIL_LINE = re.compile(
     r"^\s*(?:event\s+)?(?:type|category|date|time|user|computer|source|id|event\s*id)\s*:", re.I
 )
@@ -75,7 +91,33 @@ def extract_events(text: str) -> list[Event]:
 
 
 def _blocks(text: str) -> list[list[str]]:
-    return [b.split("\n") for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return [_split_fields(b.split("\n")) for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+# Event Viewer fields run together on one line ("Event Type:Error Event Source:DCOM
+# Event Category:None Event ID:10000 ..."): one field a line, up to the Description.
+_RUN_FIELD = re.compile(
+    r"(?<=\S)\s+(?=(?:event\s+)?(?:type|source|category|id|date|time|user|computer|description)\s*:)",
+    re.I,
+)
+_FIELD_START = re.compile(r"^\W*(?:error\s+)?(?:event\s+)?(?:type|source|category|id)\s*:", re.I)
+
+
+def _split_fields(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if not _FIELD_START.match(line):
+            out.append(line)
+            continue
+        described = _DESCRIPTION_AT.search(line)
+        head = line[: described.start()] if described else line
+        out.extend(part for part in _RUN_FIELD.split(head) if part.strip())
+        if described:
+            out.append(line[described.start() :])
+    return out
+
+
+_DESCRIPTION_AT = re.compile(r"\bdescription\s*:", re.I)
 
 
 def _events_in_block(lines: list[str]) -> list[Event]:
@@ -90,8 +132,20 @@ def _events_in_block(lines: list[str]) -> list[Event]:
         event_id = int(_EVENT_ID_LINE.match(lines[row]).group(1))
         joined = "\n".join(window)
         source_match = _SOURCE_FIELD.search(joined)
-        source = source_match.group(1).strip() if source_match else None
-        events.append(Event(source=source, event_id=event_id, message=_description(lines[row:end])))
+        source, category = _source_and_category(source_match.group(1) if source_match else None)
+        if category is None:
+            category_match = _CATEGORY_FIELD.search(joined)
+            category = category_match.group(1).strip() if category_match else None
+            if category and category.casefold() in ("none", "(0)", "n/a"):
+                category = None
+        events.append(
+            Event(
+                source=source,
+                event_id=event_id,
+                message=_description(lines[row:end]),
+                category=category,
+            )
+        )
     # Event-log lines: "MSEXCHANGEMTA 9321" followed by its message.
     for i, line in enumerate(lines):
         m = _SOURCE_ID_LINE.match(line)

@@ -48,6 +48,9 @@ class Event:
     source: str | None
     event_id: int
     message: str | None = None
+    # The category some sources print after their name ("MSExchangeMTA  Field
+    # Engineering"); left out of the record's JSON when there is none.
+    category: str | None = None
 
 
 @dataclass
@@ -124,7 +127,7 @@ class Article:
             "products": list(self.products),
             "keywords": list(self.keywords),
             "sections": [dict(vars(s)) for s in self.sections],
-            "events": [dict(vars(e)) for e in self.events],
+            "events": [_event_to_dict(e) for e in self.events],
             "error_codes": [dict(vars(c)) for c in self.error_codes],
             "resolution_steps": [_step_to_dict(s) for s in self.resolution_steps],
             "related": [dict(vars(r)) for r in self.related],
@@ -170,6 +173,13 @@ class Article:
             related=[Related(**r) for r in data.get("related") or []],
             source=Source(**source) if source else None,
         )
+
+
+def _event_to_dict(event: Event) -> dict[str, Any]:
+    data = {"source": event.source, "event_id": event.event_id, "message": event.message}
+    if event.category is not None:
+        data["category"] = event.category
+    return data
 
 
 def _step_to_dict(step: Step) -> dict[str, Any]:
