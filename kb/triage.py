@@ -6,7 +6,8 @@ found:
 
 1. the event ID with its source, under every name the source has had
    (:mod:`kb.eventlogs.sources`);
-2. the message (the first sentence, as plain words) where the log carries one;
+2. the message where the log carries one: the phrases of its first sentence between
+   the values that differ on every machine, all required;
 3. the error codes in the event data or message (``errorCode: 0x80248007``, the
    ``%%2147942414`` insertion strings of classic events), through the code index.
 
@@ -97,8 +98,11 @@ def read_logs(paths: Iterable[Path], notify: Callable[[str], None] | None = None
             read = read_log(Path(path), warn)
         except LogError as exc:
             log.error = str(exc)
+        except Exception as exc:  # a reader's bug must not cost the other logs
+            log.error = f"cannot read this log ({type(exc).__name__}: {exc})"
+        if log.error is not None:
             if notify:
-                notify(f"{log.path}: {exc}")
+                notify(f"{log.path}: {log.error}")
             continue
         log.form = read.form
         log.events = len(read.rows)
@@ -152,9 +156,9 @@ def look_up(findings: list[Finding], searcher, limit: int = 3) -> None:
             take(
                 searcher.event(str(finding.event_id), source=name, limit=limit), "event ID + source"
             )
-        words = message_words(finding._message)
-        if words and len(hits) < limit:
-            take(searcher.search(words, limit=limit), "message")
+        phrases = message_query(finding._message)
+        if phrases and len(hits) < limit:
+            take(searcher.search(phrases, limit=limit), "message")
         for code in finding.codes:
             if len(hits) >= limit:
                 break
@@ -179,29 +183,30 @@ _CODE_FIELD = re.compile(
     r"final ?status|exit ?code|win32 ?error)$",
     re.I,
 )
-_HEX = re.compile(r"\b0x[0-9a-f]{8}\b", re.I)
+# 'with error 0x80248007', 'failed ... status 0xC0000365' (not 'Reason Code: 0x80020003')
+_HEX_AFTER_ERROR = re.compile(
+    r"\b(?:error|status|hresult|failed|failure)\b[^.\n]{0,40}?\b(0x[0-9a-f]{8})\b", re.I
+)
 _INSERT = re.compile(r"^%%(\d{1,10})$")
 
 
 def event_codes(row: EventRow) -> list[str]:
     """Error codes worth a lookup: values of code-named fields, the system-message
     insertions (``%%50``) of classic events, and HRESULT/NTSTATUS-shaped hex numbers
-    (high bit set) in the message."""
+    (high bit set) after "error", "status" or "failed" in the message."""
     found: list[str] = []
     for name, value in row.data.items():
         value = value.strip()
         insert = _INSERT.match(value)
-        if insert:
+        if insert and int(insert.group(1)) > 1:  # %%1: "Incorrect function." (no news)
             found.append(_notation(int(insert.group(1))))
         elif _CODE_FIELD.match(name.strip()):
             number = _number(value)
             if number:
                 found.append(_notation(number))
-    for text in (row.message or "",):
-        for hexa in _HEX.findall(text):
-            number = int(hexa, 16)
-            if number >= 0x80000000 and text is row.message:
-                found.append(_notation(number))
+    for hexa in _HEX_AFTER_ERROR.findall(row.message or ""):
+        if int(hexa, 16) >= 0x80000000:
+            found.append(_notation(int(hexa, 16)))
     return [c for c in dict.fromkeys(found) if codes.query_keys(c)]
 
 
@@ -217,22 +222,35 @@ def _notation(value: int) -> str:
     return f"0x{value:08X}" if value > 0xFFFF else str(value)
 
 
-def message_words(message: str | None, most: int = 16) -> str | None:
-    """The first sentence of a message as plain words (names, numbers and paths that
-    differ on every machine left out), or None when too little is left to mean much."""
+def message_query(message: str | None, most: int = 16) -> str | None:
+    """The first sentence of a message as exact phrases, one between each two of this
+    machine's own values (names with dots, paths, numbers, GUIDs, addresses), all of
+    them required: '"name resolution for the name" "timed out after none of ..."'.
+    None when no phrase has four words: too little to mean this event."""
     if not message:
         return None
     first = re.split(r"(?<=[.!?])\s|\n", message.strip(), maxsplit=1)[0]
-    words = []
-    for word in re.findall(r"[^\s]+", first):
-        if re.search(r"[\\/{}<>@=%_:]|\d|\w\.\w", word.rstrip(".,;:!?")):
-            continue  # paths, names, addresses, numbers: this machine's own values
-        word = re.sub(r"[^\w'-]", "", word)
-        if word:
-            words.append(word)
-    if len(words) < 4:
-        return None
-    return " ".join(words[:most])
+    phrases: list[list[str]] = [[]]
+    for token in first.split():
+        if token.endswith(":") and sum(len(p) for p in phrases) >= 4:
+            break  # 'failed with error 0x80248007: <the update's title>': a value follows
+        if re.search(r"[\\/{}<>@=%_:]|\d|\w\.\w", token.rstrip(".,;:!?")):
+            phrases.append([])  # a value: the phrase ends here
+            continue
+        for part in re.findall(r"[\w'-]+", token):
+            phrases[-1].append(part)
+        if re.search(r"[,;:!?()\"]", token) or token.endswith("."):
+            phrases.append([])  # punctuation: the words around it need not meet
+    phrases = [p for p in phrases if len(p) >= 2]
+    if not phrases or max(len(p) for p in phrases) < 4:
+        return None  # 'Microsoft (R) Windows (R) 10.00. 15063': nothing of the event's own
+    out, count = [], 0
+    for phrase in phrases:
+        if count >= most:
+            break
+        out.append('"' + " ".join(phrase[: most - count]) + '"')
+        count += len(phrase)
+    return " ".join(out)
 
 
 _NO_DESCRIPTION = re.compile(

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import corpus
 from kb.eventlogs import LogError, read_log
 from kb.eventlogs.sources import canonical, names_for
-from kb.triage import event_codes, group, message_words
+from kb.triage import event_codes, group, message_query
 
 EVTX = corpus.SHARED / "evtx"
 FIXTURES = Path(__file__).parent / "fixtures" / "eventlogs"
@@ -226,12 +226,27 @@ def test_codes_from_event_data_and_messages(evtx_dir):
     assert event_codes(shutdown) == []
 
 
-def test_message_words():
-    assert message_words("The Spooler service terminated with the following error: \nNot enough")
-    words = message_words("Name resolution for the name _ldap._tcp.dc timed out after none.")
-    assert words == "Name resolution for the name timed out after none"
-    assert message_words(None) is None
-    assert message_words("Error 5") is None
+def test_message_query():
+    assert message_query(
+        "Name resolution for the name _ldap._tcp.dc._msdcs.WORKGROUP timed out after none of "
+        "the configured DNS servers responded."
+    ) == (
+        '"Name resolution for the name" '
+        '"timed out after none of the configured DNS servers responded"'
+    )
+    assert (
+        message_query(
+            "Installation Failure: Windows failed to install the following update with error "
+            "0x80248007: 2017-07 Cumulative Update"
+        )
+        == '"Installation Failure" "Windows failed to install the following update with error"'
+    )
+    assert message_query("The Event log service was started.") == (
+        '"The Event log service was started"'
+    )
+    assert message_query("Microsoft (R) Windows (R) 10.00. 15063  Multiprocessor Free.") is None
+    assert message_query(None) is None
+    assert message_query("Error 5 on \\Device\\Harddisk1") is None
 
 
 def test_real_logs_copied_under_other_names(evtx_dir, tmp_path):
@@ -249,3 +264,29 @@ def test_missing_description_is_no_message():
     assert finding.example == "Intel(R) 82574L Gigabit Network Connection"
     spooler = next(f for f in group([("x.csv", r) for r in rows]) if f.event_id == 7023)
     assert spooler._message.startswith("The ")
+
+
+def test_cut_and_mangled_logs_never_raise_anything_but_log_error(evtx_dir, tmp_path):
+    """Every form cut at many points, and with bytes overwritten: rows or one LogError."""
+    import random
+
+    rng = random.Random(7)
+    sources = [p for p in sorted(FIXTURES.iterdir()) if p.suffix != ".py"]
+    sources.append(evtx_dir / "Application_no_crc32.evtx")
+    path = tmp_path / "log"
+    for source in sources:
+        whole = source.read_bytes()
+        variants = [whole[: int(len(whole) * f)] for f in (0.01, 0.1, 0.33, 0.5, 0.77, 0.99)]
+        for _ in range(6):
+            mangled = bytearray(whole)
+            for _ in range(20):
+                mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+            variants.append(bytes(mangled))
+        for variant in variants:
+            path.write_bytes(variant)
+            try:
+                read = read_log(path, lambda _: None)
+            except LogError as exc:
+                assert str(exc) and "\n" not in str(exc)
+                continue
+            assert all(isinstance(r.event_id, int) and 0 <= r.event_id <= 0xFFFF for r in read.rows)

@@ -27,7 +27,7 @@ def sniff(text: str) -> str | None:
 def read(text: str, warn: Warn) -> list[EventRow]:
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         warn(f"not valid JSON ({exc}); reading the events before the damage")
         value = _salvage(text)
     items = value if isinstance(value, list) else [value]
@@ -48,7 +48,7 @@ def _salvage(text: str) -> list[dict]:
     while position != -1:
         try:
             item, end = decoder.raw_decode(text, position)
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         items.append(item)
         position = text.find("{", end)
@@ -84,6 +84,13 @@ def _row(item: dict) -> EventRow | None:
 
 
 def _time(value: object) -> str | None:
+    try:
+        return _parse_time(value)
+    except (ValueError, OverflowError, OSError):
+        return str(value)
+
+
+def _parse_time(value: object) -> str | None:
     if isinstance(value, dict):  # ConvertTo-Json of a DateTime with -Depth: {"value": ...}
         value = value.get("value") or value.get("DateTime")
     if not isinstance(value, str) or not value:

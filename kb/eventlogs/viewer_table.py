@@ -37,6 +37,14 @@ def read(text: str, warn: Warn) -> list[EventRow]:
     delimiter = (header or _OLD_ROW.match(first)).group(1)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[EventRow] = []
+    try:
+        _rows(reader, header is not None, rows, warn)
+    except csv.Error as exc:  # an unclosed quote runs to the end: what came before stands
+        warn(f"line {reader.line_num}: {exc}; the rows before it are read")
+    return rows
+
+
+def _rows(reader, header: bool, rows: list[EventRow], warn: Warn) -> None:
     skipped = 0
     for number, fields in enumerate(reader, 1):
         if header and number == 1:
@@ -52,7 +60,6 @@ def read(text: str, warn: Warn) -> list[EventRow]:
         rows.append(row)
     if skipped > 3:
         warn(f"{skipped:,} rows in all were not event rows and were skipped")
-    return rows
 
 
 def _new_row(fields: list[str]) -> EventRow | None:
