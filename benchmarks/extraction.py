@@ -29,6 +29,7 @@ FLOORS = {
     "events_f1": 0.95,
     "related_f1": 0.97,
     "codes_recall": 0.90,
+    "codes_precision": 0.90,
 }
 
 

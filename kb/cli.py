@@ -325,6 +325,11 @@ def error(
             result = searcher.error(code, limit)
         except QueryError as exc:
             raise _fail(str(exc)) from None
+        if not result.hits and not as_json:
+            from kb.codes import family_of
+
+            print(f"no article prints {code} ({family_of(code) or 'error code'})")
+            raise typer.Exit(1)
         _print_result(ws, result, as_json, code)
 
 

@@ -334,7 +334,9 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
 
 
 def extract_error_codes(text: str) -> list[ErrorCode]:
+    """Every error code the text prints, once each, in order of first appearance."""
     found: dict[str, ErrorCode] = {}
+    first: dict[str, int] = {}
     for pattern, match in _candidates(text):
         if pattern is _PAREN_NAME_OR_NUMBER:
             pair = _number_beside_name(text, match)
@@ -361,10 +363,15 @@ def extract_error_codes(text: str) -> list[ErrorCode]:
         snippet = " ".join(match.group(0).split())
         if existing is None:
             found[key] = ErrorCode(code=code, value=value, text=snippet)
-        elif len(code) > len(existing.code) and code.startswith("0x"):
-            # "Stop 0xA" in a title, "0x0000000A" in the body: keep the full print.
-            existing.code = code
-    return list(found.values())
+            first[key] = start
+        else:
+            first[key] = min(first[key], start)
+            if len(code) > len(existing.code) and code.startswith("0x"):
+                # "Stop 0xA" in a title, "0x0000000A" in the body: keep the full print.
+                existing.code = code
+    return sorted(
+        found.values(), key=lambda c: first[str(c.value) if c.value is not None else c.code.lower()]
+    )
 
 
 def _number_beside_name(text: str, match: re.Match[str]) -> tuple[str, int] | None:

@@ -81,3 +81,76 @@ def test_title_tags_and_dates():
     assert extract.iso_date("11-JUL-2001") == "2001-07-11"
     assert extract.iso_date("10/28/2006") == "2006-10-28"
     assert extract.iso_date("October 28, 2006") == "2006-10-28"
+
+
+def test_error_code_families_as_real_articles_print_them():
+    # KB2916984, KB2312539 (cited title), KB160420
+    assert _codes("STOP: 0x000000D1 (parameter1, parameter2)") == ["0x000000d1"]
+    assert _codes('[2518298]"0x0000003B" Stop error on a terminal server') == ["0x0000003b"]
+    # KB243444, KB315481, KB178234, KB291380
+    assert _codes("error C2653: 'xxx' : is not a class or namespace name") == ["C2653"]
+    assert _codes("to issue warning C4258 when /Zc:forScope is enabled") == ["C4258"]
+    assert _codes("You receive LNK1201 Error and C2857 Error messages") == ["LNK1201", "C2857"]
+    assert _codes("midl\\oleaut32.dll : error MIDL2020 : error generating type library") == [
+        "MIDL2020"
+    ]
+    # KB942055, KB832981: HTTP statuses; the sub-status is no version
+    assert _codes("> HTTP Error 500.19 \u2013 Internal Server Error") == ["500.19"]
+    assert _codes("    > HTTP 500 - Internal Server Error") == ["500"]
+    # KB258932, SQL Server, Visual Basic
+    assert _codes("The browser returns an ASP 0177 error.") == ["ASP0177"]
+    assert _codes("Server: Msg 7306, Level 16, State 2, Line 1") == ["7306"]
+    assert _codes("Run-time error '429': ActiveX component can't create object") == ["429"]
+    # KB914052, KB2506326, KB4503903, KB291087, KB2004121
+    assert _codes('The error: "%%233" Happened while starting') == ["%%233"]
+    assert _codes("(ID 104 Details: Access is denied (0x80070005))") == ["104", "0x80070005"]
+    assert _codes("failed with code 10(**ERROR_BAD_ENVIRONMENT**)") == ["10"]
+    assert _codes("returned a failure status code of (1307).") == ["1307"]
+
+
+def test_not_error_codes_in_lists_of_notes_and_standards():
+    # Application notes (Q95521) and RFC titles are IDs, not diagnostics.
+    assert _codes("   FW1003: RESOURCE KIT\n   WA0728: Windows Printing Tips") == []
+    assert _codes("RFC2632: S/MIME Version 3 Certificate Handling") == []
+    assert _codes("Version 5.5 install; see the 1.1 release and a status code of 0.") == []
+    # A diagnostic at the start of a line is one: Q34142, and NET messages.
+    assert _codes("   NET3651: There is no protocol loaded.") == ["NET3651"]
+
+
+def test_event_source_with_category_q182547_q279537():
+    text = (
+        "   Event ID: 9405\n   Source: MSExchangeMTA  Field Engineering\n"
+        "   Description: An unexpected error has occurred\n\n"
+        "   Event ID: 9318\n   Source: MSExchangeMTA - Interface\n"
+        "   Description: An RPC communications error occurred."
+    )
+    got = [(e.source, e.event_id, e.category) for e in extract.extract_events(text)]
+    assert got == [
+        ("MSExchangeMTA", 9405, "Field Engineering"),
+        ("MSExchangeMTA", 9318, "Interface"),
+    ]
+
+
+def test_event_fields_run_together_kb914052_kb291087():
+    text = (
+        "Event Type:Error Event Source:DCOM Event Category:None Event ID:10000 "
+        "Date:\\<Date> User:N/A Computer: Computer_Name\n"
+        'Description: Unable to start a DCOM Server. The error: "%%233"'
+    )
+    assert _events(text) == [("DCOM", 10000, 'Unable to start a DCOM Server. The error: "%%233"')]
+    text = (
+        "Event Type: Error\nError Event Source: Userenv\nEvent Category: None\nEvent ID: 1000\n"
+        "Description: The Group Policy client-side extension failed.\n"
+        "Event Type: Error\nEvent Source: Folder Redirection\n"
+        "Event Category: None Event ID: 101\nDescription: Failed to perform redirection."
+    )
+    assert {(s, i) for s, i, _ in _events(text)} == {("Userenv", 1000), ("Folder Redirection", 101)}
+
+
+def test_event_category_kept_out_of_old_records():
+    from kb.model import Article, Event
+
+    art = Article(number=1, title="t", events=[Event("Srv", 2013)])
+    assert art.to_dict()["events"] == [{"source": "Srv", "event_id": 2013, "message": None}]
+    art.events[0].category = "Disk"
+    assert Article.from_dict(art.to_dict()).events[0].category == "Disk"
