@@ -52,9 +52,11 @@ def plain(markdown: str | None) -> str:
 
 
 def _code_key(code: str) -> str:
+    # Labels keep some HRESULTs as printed without "0x" ("800706d3"): same value.
+    hex_print = re.fullmatch(r"[0-9a-f]{8}", code, re.I) and not code.isdigit()
     values = (
         codes.interpret(code)
-        if code.lower().startswith("0x") or code.lstrip("-").isdigit()
+        if code.lower().startswith("0x") or code.lstrip("-").isdigit() or hex_print
         else set()
     )
     return str(min(values)) if values else code.lower()

@@ -77,11 +77,17 @@ _EVENT_LIST_INTRO = re.compile(
 )
 
 
+# A line that cites another article by number and title (a related-articles list).
+_CITATION_LINE = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:KB|Q)?\d{5,7}\b[ \t]*[-:]?[ \t]*[A-Za-z]")
+
+
 def extract_events(text: str) -> list[Event]:
     found: list[Event] = []
     for block in _blocks(text):
         found.extend(_events_in_block(block))
     for match in _EVENT_PROSE.finditer(text):
+        if _CITATION_LINE.match(_line_of(text, match.start())):
+            continue  # "983385 Event ID 17 is logged ...": a cited article's title
         for number in [match.group(1), *re.findall(r"\d{1,5}", match.group(2))]:
             found.append(Event(source=None, event_id=int(number)))
     for match in _EVENT_LIST_INTRO.finditer(text):
