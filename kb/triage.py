@@ -320,8 +320,9 @@ def print_table(report: Report) -> None:
     console.print(table)
     events = sum(log.events for log in report.logs)
     with_articles = sum(1 for f in report.findings if f.articles)
+    read = sum(1 for log in report.logs if log.error is None)
     console.print(
-        f"{events:,} events in {sum(1 for log in report.logs if log.error is None)} logs; "
+        f"{events:,} events in {read} log{'' if read == 1 else 's'}; "
         f"{len(report.findings):,} distinct (source, event ID); "
         f"{with_articles:,} with archived articles"
     )

@@ -44,7 +44,7 @@ def names_for(source: str) -> list[str]:
         return []
     names = _groups().get(key) or _groups().get(_short(key)) or _groups().get(PREFIX + key) or ()
     found = [source.strip(), *names]
-    found += [_short(_key(n)) for n in found if _key(n).startswith(PREFIX)]
+    found += [n.strip()[len(PREFIX) :] for n in found if _key(n).startswith(PREFIX)]
     seen: dict[str, str] = {}
     for name in found:
         seen.setdefault(_key(name), name)
