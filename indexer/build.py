@@ -87,14 +87,24 @@ def exists(index_dir: Path) -> bool:
     return index.exists_in(index_dir, indexname=INDEX_NAME)
 
 
-def update(index_dir: Path, articles: Iterable[Article | None]) -> int:
-    """Add or replace these articles' documents in the index (creating it if absent)."""
+MP_MIN_DOCS = 200  # below this, starting the writer processes costs more than it saves
+
+
+def update(index_dir: Path, articles: Iterable[Article | None], procs: int = 1) -> int:
+    """Add or replace these articles' documents in the index (creating it if absent).
+
+    With ``procs`` > 1 and at least MP_MIN_DOCS articles, Whoosh's multi-process writer
+    analyses and writes them on that many cores, each into a segment of its own (left
+    unmerged: the next small update's merge policy folds small segments together)."""
     index_dir = Path(index_dir)
     items = [a for a in articles if a is not None]
     if not exists(index_dir):
-        return rebuild(index_dir, items)
+        return rebuild(index_dir, items, procs=procs)
     ix = index.open_dir(index_dir, indexname=INDEX_NAME)
-    writer = ix.writer(limitmb=128, compound=False)
+    kwargs = {"limitmb": 128, "compound": False}
+    if procs > 1 and len(items) >= MP_MIN_DOCS:
+        kwargs.update(procs=procs, multisegment=True)
+    writer = ix.writer(**kwargs)
     for article in items:
         writer.update_document(**document(article))
     writer.commit()

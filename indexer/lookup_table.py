@@ -227,6 +227,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     snippet: str = ""
+    words: list[str] = field(default_factory=list)  # (text searches only)
 
 
 @dataclass

@@ -507,8 +507,10 @@ def _update_site(ws: Workspace, report: AddReport) -> None:
 
 
 def _index_procs(count: int, jobs: int | None) -> int:
-    """Whoosh's multi-process writer pays off only for big batches."""
-    return (jobs or os.cpu_count() or 1) if count >= 2000 else 1
+    """Whoosh's multi-process writer pays off from a few hundred articles on."""
+    from indexer.build import MP_MIN_DOCS
+
+    return (jobs or os.cpu_count() or 1) if count >= MP_MIN_DOCS else 1
 
 
 def _update_index(ws: Workspace, numbers: set[int], jobs: int | None) -> None:
@@ -518,7 +520,8 @@ def _update_index(ws: Workspace, numbers: set[int], jobs: int | None) -> None:
     from indexer import build
 
     if build.exists(ws.index_dir) and len(numbers) < 20_000:
-        build.update(ws.index_dir, [ws.load_record(n) for n in sorted(numbers)])
+        records = [ws.load_record(n) for n in sorted(numbers)]
+        build.update(ws.index_dir, records, procs=_index_procs(len(numbers), jobs))
     else:
         records = ws.iter_records()
         build.rebuild(ws.index_dir, records, procs=_index_procs(len(numbers), jobs))
