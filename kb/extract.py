@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from kb import codes
+from kb import codes, links
 from kb.model import ErrorCode, Event, Related, kb_id
 
 # --------------------------------------------------------------------------- events
@@ -463,6 +463,11 @@ def extract_related(
     titles: dict[int, str] = {}
     for match in _Q_REF.finditer(text):
         order.append((match.start(), int(match.group(1))))
+    # Support-site addresses printed in the text, by the pattern set kb links uses (the
+    # numbered shapes above are read already; addresses are rare, the guard is cheap).
+    if "support.microsoft.com" in text or "SUPPORT.MICROSOFT.COM" in text:
+        for ref in links.find_references(text):
+            order.append((ref.start, ref.number))
     for match in _PHRASE_REF.finditer(text):
         order.append((match.start(1), int(match.group(1))))
     for block in re.split(r"\n\s*\n", text):
