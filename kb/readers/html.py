@@ -124,7 +124,6 @@ _KB_HREF = re.compile(
     r"|scid=kb;[a-z-]+;Q?(\d{4,7})\b)",
     re.I,
 )
-_KB_URL_TEXT = re.compile(r"support\.microsoft\.com\S*?" + _KB_HREF.pattern, re.I)
 _META_LINE = re.compile(
     r"^[\s_*]*(article\s*id|revision|created\s*on|created|published\s*on|last\s*review|"
     r"last\s*modified|last\s*updated|keywords|exists\s*online|views|kb\s*article\s*id|"
@@ -543,9 +542,6 @@ class _Walker:
                     plain = re.sub(r"\s+", " ", text)
                     self.para.add(plain, bl.md_escape(plain))
                     self.para.own = self.para.own or (not self.link_depth and bool(text.strip()))
-                    if "microsoft.com" in text:  # an address printed, not linked
-                        for match in _KB_URL_TEXT.finditer(text):
-                            self.links.append(int(next(g for g in match.groups() if g)))
                 continue
             if isinstance(child, Tag):
                 self._element(child, out)
