@@ -118,6 +118,8 @@ def _lookup(root: Path, opts: dict) -> int | None:
                 found, total = table.error(opts["query"], opts["limit"])
     except (ValueError, lookup_table.NotCovered):
         return None
+    if not found and not opts["json"]:
+        return None  # "no article prints ... (the family understood)": kb.cli says it
     label = "event" if opts["command"] == "event" else "error code"
     hits = []
     for f in found:
