@@ -301,16 +301,18 @@ def print_table(report: Report) -> None:
         when = _short_time(f.first)
         if f.last and f.last != f.first:
             when += "\n" + _short_time(f.last)
-        example = f.example if len(f.example) <= 100 else f.example[:97] + "..."
+        example = f.example if len(f.example) <= 80 else f.example[:77] + "..."
         if f.articles:
             articles = "\n".join(
-                f"[bold]{a.id}[/] {escape(a.title)} [dim]({escape(a.matched)})[/]"
+                f"[bold]{a.id}[/] {escape(_cut(a.title, 60))} "
+                f"[dim]({escape(a.matched.replace('event ID + source', 'event'))})[/]"
                 for a in f.articles
             )
         else:
             articles = "[dim]no archived article[/]"
         table.add_row(
-            f"{escape(f.source or '(no source)')} [bold]{f.event_id}[/]",
+            f"{escape(f.source.removeprefix('Microsoft-Windows-') or '(no source)')} "
+            f"[bold]{f.event_id}[/]",
             f"[{style}]{level}[/]" if style else level,
             f"{f.count:,}",
             when,
@@ -326,6 +328,10 @@ def print_table(report: Report) -> None:
         f"{len(report.findings):,} distinct (source, event ID); "
         f"{with_articles:,} with archived articles"
     )
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def _short_time(time: str | None) -> str:
