@@ -290,3 +290,23 @@ def test_cut_and_mangled_logs_never_raise_anything_but_log_error(evtx_dir, tmp_p
                 assert str(exc) and "\n" not in str(exc)
                 continue
             assert all(isinstance(r.event_id, int) and 0 <= r.event_id <= 0xFFFF for r in read.rows)
+
+
+def test_windows_2003_event_viewer_csv_without_header(tmp_path):
+    """The XP/2003 Event Viewer writes no header: Date, Time, Type, Source, Category,
+    Event, User, Computer, Description."""
+    path = tmp_path / "sysevent.csv"
+    path.write_text(
+        "7/12/2017,10:16:28 AM,Error,Service Control Manager,None,7023,N/A,WIN-P4SIAA0SQCO,"
+        "The Spooler service terminated with the following error: Not enough memory.\r\n"
+        "7/12/2017,10:18:17 AM,Information,EventLog,None,6005,N/A,WIN-P4SIAA0SQCO,"
+        "The Event log service was started.\r\n",
+        encoding="cp1252",
+    )
+    read, warnings = _read(path)
+    assert read.form == "Event Viewer CSV" and warnings == []
+    assert [(r.source, r.event_id, r.level, r.time) for r in read.rows] == [
+        ("Service Control Manager", 7023, "Error", "2017-07-12T10:16:28"),
+        ("EventLog", 6005, "Information", "2017-07-12T10:18:17"),
+    ]
+    assert read.rows[1].message == "The Event log service was started."
