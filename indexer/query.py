@@ -15,7 +15,7 @@ from whoosh import collectors, index
 from whoosh import query as q
 from whoosh.query import qcore
 
-from indexer import ranking
+from indexer import message, ranking
 from indexer.build import INDEX_NAME
 from indexer.schema import event_key, text_analyzer
 from kb import codes
@@ -39,6 +39,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     snippet: str = ""
+    words: list[str] = field(default_factory=list)  # a pasted message's words it holds
 
 
 @dataclass
@@ -59,6 +60,7 @@ _FIELD_LABELS = {
     "products": "product",
     "keywords": "keyword",
 }
+MESSAGE_MIN_WORDS = 3  # a paste with fewer words of its own is searched as a phrase
 _EVENT_WORD = re.compile(r"^(?:(?P<source>.+):)?(?P<id>\d{1,5})$", re.S)
 
 
@@ -117,8 +119,15 @@ class Searcher:
         return self._run(q.AndMaybe(required, rank), limit, ["error code"])
 
     def search(
-        self, text: str, product: str | None = None, tag: str | None = None, limit: int = 20
+        self,
+        text: str,
+        product: str | None = None,
+        tag: str | None = None,
+        limit: int = 20,
+        paste: bool = False,
     ) -> Result:
+        """``paste``: the text is a message copied off a screen (see :meth:`message`);
+        one too short to be one is searched as a phrase."""
         text = text.strip()
         if not text and not product and not tag:
             raise QueryError("empty query")
@@ -128,6 +137,12 @@ class Searcher:
             filters.append(q.And([q.Term("products", w) for w in words]))
         if tag:
             filters.append(q.Term("tag", tag.lower()))
+        if paste and self._ranked:
+            parsed = message.parse(text)
+            if sum(not w.soft for w in parsed.words) >= MESSAGE_MIN_WORDS:
+                return self._run_message(parsed, text, limit, filters)
+            if '"' not in text and len(text.split()) > 1:
+                text = f'"{text}"'  # a short paste is a phrase, as it always was
         numbers = self._number_queries(text) if text else []
         words = _plain_words(text) if self._ranked and not numbers else None
         if words:
@@ -248,6 +263,27 @@ class Searcher:
         ranked, total = ranking.top(self.searcher, self.segments, words, limit, allowed)
         hits = [self._hit(r.docnum, r.score, r.terms, None) for r in ranked]
         return Result(hits=hits, total=total)
+
+    def _run_message(
+        self, parsed: message.Message, text: str, limit: int, filters: list[q.Query]
+    ) -> Result:
+        allowed = None
+        if filters:
+            allowed = set(self.searcher.docs_for_query(q.And(filters)))
+        ranked, total = ranking.message_top(
+            self.searcher, self.segments, parsed.words, parsed.exact, limit, allowed
+        )
+        originals = message.originals(text)
+        hits = []
+        for r in ranked:
+            hit = self._hit(r.docnum, r.score, [("body", w) for w in r.words], None)
+            hit.matched = ["exact phrase" if r.exact else "message"]
+            hit.words = list(dict.fromkeys(originals[w] for w in r.words if w in originals))
+            hits.append(hit)
+        result = Result(hits=hits, total=total)
+        if not hits:
+            result.suggestion = self._suggest(text)
+        return result
 
     def _hit(
         self, docnum: int, score: float, matched: list[tuple[str, str]], fixed: list[str] | None

@@ -14,6 +14,10 @@ and the top N is exact.
 from __future__ import annotations
 
 import heapq
+import os
+import pickle
+import zlib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +40,7 @@ class Segments:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._open: dict[str, hotlists.Sidecar | None] = {}
+        self._chains: dict[tuple[str, str], _Chain | None] = {}
 
     def sidecar(self, reader) -> hotlists.Sidecar | None:
         segment_id = reader.segment().segment_id()
@@ -45,6 +50,17 @@ class Segments:
                 found = hotlists.open_sidecar(self.index_dir, segment_id, reader.doc_count_all())
             self._open[segment_id] = found
         return self._open[segment_id]
+
+    def chain(self, reader, word: str) -> _Chain | None:
+        """Where the blocks of a word's body postings lie (cached), or None."""
+        key = (reader.segment().segment_id(), word)
+        if key not in self._chains:
+            if len(self._chains) > 50_000:
+                self._chains.clear()
+            matcher = reader.postings(BODY, word)
+            ok = type(matcher).__name__ == "W3LeafMatcher" and hasattr(matcher, "_nextoffset")
+            self._chains[key] = _Chain(matcher) if ok else None
+        return self._chains[key]
 
     def close(self) -> None:
         for sidecar in self._open.values():
@@ -150,3 +166,241 @@ def _lengths(reader, sidecar: hotlists.Sidecar | None, field: str):
 
 
 __all__ = ["Ranked", "Segments", "supported", "top"]
+
+
+# ---------------------------------------------------------------- pasted messages
+
+
+@dataclass
+class MessageRanked:
+    docnum: int  # in the whole index
+    score: float
+    exact: bool  # the message's tokens all there, in order, at the same distances
+    words: list[str]  # the message words the article holds (indexed forms)
+    runs: int  # how many of the message's neighbouring word pairs it holds as neighbours
+
+
+RARE_SHARE = 0.04  # words in more than this share of articles only score candidates
+GATHER = 4  # at least this many of a message's words gather candidates
+POOL = 400  # candidates scored by BM25 over every message word
+NEAR = int(
+    os.environ.get("KB_NEAR", 40)
+)  # of those, the best read for word positions (runs, exact phrase)
+SLACK = 3  # extra tokens allowed between neighbours (a placeholder became a path)
+
+
+def message_top(
+    searcher,
+    segments: Segments,
+    words: list,
+    exact: list[tuple[int, str]],
+    limit: int,
+    allowed: set[int] | None = None,
+) -> tuple[list[MessageRanked], int]:
+    """Articles that print a pasted message, best first, and how many hold any of its
+    words. ``words`` are :class:`indexer.message.Word` (values masked out); ``exact``
+    every token of the message as given.
+
+    Each article is scored by BM25 over the message's own words (a disjunction: the
+    user's values and cut-off words need not be there), then the best :data:`NEAR`
+    by how many neighbouring message words they hold as neighbours, in order (runs
+    of the message), weighted by the words' rarity. An article holding every token
+    of the message at the same distances (the exact phrase) comes first.
+    """
+    weighting = searcher.weighting
+    k1 = weighting.K1
+    b = weighting._field_B.get(BODY, weighting.B)
+    avgfl = searcher.avg_field_length(BODY) or 1
+    doc_count = searcher.doc_count_all() or 1
+    stems = list(dict.fromkeys(w.text for w in words if not w.soft))
+    soft = [s for s in dict.fromkeys(w.text for w in words if w.soft) if s not in stems]
+    idf = {s: searcher.idf(BODY, s) for s in stems + soft}
+    mass = sum(idf[s] for s in stems) or 1.0
+    numbers = [t for t in dict.fromkeys(t for _, t in exact) if t not in idf]
+    idf |= {t: searcher.idf(BODY, t) for t in numbers}
+    lists_by_reader: dict[int, dict] = {}
+    pooled: list[tuple] = []  # score, -docnum, local, segment reader, words held
+    total = 0
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        sidecar = segments.sidecar(reader)
+        lists = {s: _sorted_postings(reader, sidecar, s) for s in stems + soft + numbers}
+        lists_by_reader[id(reader)] = lists
+        present = [s for s in stems if lists[s][0]]
+        if not present:
+            continue
+        # The rare words gather the candidates; at least the GATHER rarest do.
+        by_rarity = sorted(present, key=lambda s: len(lists[s][0]))
+        rare = [s for s in by_rarity if searcher.doc_frequency(BODY, s) <= RARE_SHARE * doc_count]
+        rare = by_rarity[: max(len(rare), GATHER)]
+        lengths = _lengths(reader, sidecar, BODY)
+        deleted = _deleted(reader) if reader.has_deletions() else frozenset()
+        gathered: dict[int, float] = {}  # the rare words' rarity held, summed
+        for s in rare:
+            weight = idf[s]
+            for d in lists[s][0]:
+                gathered[d] = gathered.get(d, 0.0) + weight
+        if deleted:
+            for d in deleted.intersection(gathered):
+                del gathered[d]
+        if allowed is not None:
+            end = offset + reader.doc_count_all()
+            keep = {d - offset for d in allowed if offset <= d < end}
+            gathered = {d: v for d, v in gathered.items() if d in keep}
+        total += len(gathered)
+        # The pool: the articles holding most of the rare words (shorter ones first).
+        best = heapq.nlargest(POOL, gathered, key=lambda d: (gathered[d], -lengths[d], -d))
+        values = [s for s in soft + numbers if lists[s][0]]  # may be the user's own
+        for d in best:
+            held = []
+            score = 0.0
+            norm = k1 * ((1 - b) + b * lengths[d] / avgfl)
+            for s in present + values:
+                ids, weights = lists[s]
+                i = bisect_left(ids, d)
+                if i < len(ids) and ids[i] == d:
+                    tf = weights[i]
+                    share = idf[s] * ((tf * (k1 + 1)) / (tf + norm))
+                    if s in values:
+                        score += share * SOFT_WEIGHT
+                    else:
+                        score += share
+                        held.append(s)
+            cover = sum(idf[s] for s in held) / mass
+            pooled.append((score * cover**COORD, -(d + offset), d, reader, held))
+    near = heapq.nlargest(NEAR, pooled, key=lambda c: c[:2])
+    ranked = []
+    by_reader: dict[int, list] = {}
+    for score, negative, local, reader, held in near:
+        by_reader.setdefault(id(reader), []).append((local, reader, -negative, score, held))
+    weights_by_word = {w.text: idf.get(w.text, 0.0) for w in words}
+    for group in by_reader.values():
+        reader = group[0][1]
+        locals_ = [local for local, *_ in group]
+        stems_needed = {w.text for w in words} | {t for _, t in exact}
+        lists = lists_by_reader[id(reader)]
+        positions = _positions(segments, reader, lists, stems_needed, locals_) if POSITIONS else {}
+        for local, _, docnum, score, held in group:
+            found = positions.get(local, {})
+            runs, run_score = _runs(words, found, weights_by_word)
+            is_exact = bool(exact) and _exact(exact, found)
+            final = score + RUN_WEIGHT * run_score
+            ranked.append(MessageRanked(docnum, final, is_exact, held, runs))
+    ranked += [
+        MessageRanked(-negative, score, False, held, 0)
+        for score, negative, _, _, held in heapq.nlargest(
+            limit + NEAR, pooled, key=lambda c: c[:2]
+        )[NEAR:]
+    ]
+    ranked.sort(key=lambda r: (not r.exact, -r.score, r.docnum))
+    return ranked[:limit], total
+
+
+COORD = float(os.environ.get("KB_COORD", 2))  # the share of the message held, to this power
+POSITIONS = os.environ.get("KB_POS", "1") == "1"
+SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
+BLOCK_BUDGET = int(os.environ.get("KB_BUDGET", 150))
+RUN_WEIGHT = float(os.environ.get("KB_RUNW", 1.0))
+
+
+def _sorted_postings(reader, sidecar: hotlists.Sidecar | None, word: str):
+    stored = sidecar.postings(BODY, word) if sidecar is not None else None
+    return stored if stored is not None else hotlists.decode(reader, BODY, word)
+
+
+def _positions(
+    segments: Segments, reader, lists: dict, stems: set[str], docs: list[int]
+) -> dict[int, dict[str, set[int]]]:
+    """doc -> stem -> the positions of that stem in the body, for documents of one
+    segment, best first: each posting block read once, at most :data:`BLOCK_BUDGET`
+    of them (later documents get what the budget leaves)."""
+    found: dict[int, dict[str, set[int]]] = {d: {} for d in docs}
+    blocks: dict[tuple[str, int], tuple] = {}
+    for d in docs:
+        for stem in stems:
+            ids = lists[stem][0] if stem in lists else ()
+            i = bisect_left(ids, d)
+            if i == len(ids) or ids[i] != d:
+                continue
+            chain = segments.chain(reader, stem)
+            if chain is None:  # not a Whoosh 3 posting list: one matcher per word
+                m = reader.postings(BODY, stem)
+                m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    found[d][stem] = set(m.value_as("positions"))
+                continue
+            k = bisect_right(chain.starts, i) - 1
+            key = (stem, k)
+            if key not in blocks:
+                if len(blocks) >= BLOCK_BUDGET:
+                    continue
+                blocks[key] = chain.values(k)
+            found[d][stem] = set(chain.positions(blocks[key][i - chain.starts[k]]))
+    return found
+
+
+class _Chain:
+    """Where each block of one term's posting list lies in the postings file (Whoosh 3
+    codec), so that the block holding the n-th posting is read without walking the
+    blocks before it."""
+
+    def __init__(self, matcher):
+        self.postfile = matcher._postfile
+        self.format = matcher.format
+        self.starts: list[int] = []
+        self.places: list[tuple[int, int, int]] = []
+        count = 0
+        while True:
+            self.starts.append(count)
+            self.places.append((matcher._dataoffset, matcher._nextoffset, matcher._compression))
+            count += matcher._blocklength
+            if matcher._lastblock:
+                break
+            matcher._next_block()
+
+    def values(self, k: int) -> tuple:
+        start, end, compression = self.places[k]
+        data = self.postfile.get(start, end - start)
+        if compression:
+            data = zlib.decompress(data)
+        return pickle.loads(data)[2]
+
+    def positions(self, value: bytes) -> list[int]:
+        return self.format.decode_positions(value)
+
+
+def _runs(words: list, found: dict[str, set[int]], weight: dict[str, float]):
+    """Neighbouring message words (or words one apart, where a word between them is
+    missing) that the article holds in the same order within a few tokens: how many,
+    and their summed rarity."""
+    count, score = 0, 0.0
+    for i, first in enumerate(words):
+        here = found.get(first.text)
+        if not here:
+            continue
+        for second in words[i + 1 : i + 3]:
+            there = found.get(second.text)
+            if not there:
+                continue
+            reach = second.pos - first.pos + SLACK
+            if any(p + step in there for p in here for step in range(1, reach + 1)):
+                count += 1
+                score += min(weight[first.text], weight[second.text])
+                break
+    return count, score
+
+
+def _exact(exact: list[tuple[int, str]], found: dict[str, set[int]]) -> bool:
+    """Every token at the same distance from the first as in the message."""
+    start, first = exact[0]
+    if first not in found:
+        return False
+    for p in found[first]:
+        if all(t in found and p + (pos - start) in found[t] for pos, t in exact[1:]):
+            return True
+    return False
+
+
+def _holds(ids, d: int) -> bool:
+    i = bisect_left(ids, d)
+    return i < len(ids) and ids[i] == d
