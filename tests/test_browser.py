@@ -245,6 +245,7 @@ def test_results_as_you_type_with_count_and_facets(server, browser):
     assert "q=exchange" in page.url  # the search is in the address (back, share)
     # Facets with counts: event source, product, tag.
     facets = page.locator(".facets fieldset")
+    facets.first.wait_for(timeout=15000)  # the filter index comes after the first results
     assert {f.get_attribute("data-facet") for f in facets.all()} >= {"source", "product", "tag"}
     tag = page.locator(".facets [data-facet=tag] .facet-value").first
     count = int(re.search(r"\((\d+)\)", tag.inner_text()).group(1))
@@ -292,6 +293,7 @@ def test_no_serious_accessibility_violations(server, browser, name, scheme):
     page.goto(server + A11Y_PAGES[name])
     if name == "search results":
         page.locator("ol.results > li").first.wait_for(timeout=15000)
+        page.locator(".facets fieldset").first.wait_for(timeout=15000)
     results = Axe().run(page)
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

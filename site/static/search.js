@@ -10,6 +10,8 @@ const FACETS = [
 const SHOWN_VALUES = 8; // per facet, most frequent first (and every chosen one)
 const DEBOUNCE_MS = 200;
 let pagefind = null;
+let facetsReady = null; // the filter index (~0.4 MB for the whole corpus), loaded after
+// the first results are on screen; each search then counts its facets
 let latest = 0; // the newest search; an older one finishing later is dropped
 const chosen = Object.fromEntries(FACETS.map(([key]) => [key, new Set()]));
 
@@ -25,7 +27,6 @@ async function load() {
       }
     } catch (err) { /* no extra bundles */ }
     await pagefind.init();
-    await pagefind.filters(); // loads the filter index, so each search counts its facets
   }
   return pagefind;
 }
@@ -127,6 +128,10 @@ async function run(query, refocus = null) {
   const heading = el("h2", { id: "results-heading" }, status.textContent);
   box.replaceChildren(heading, body);
   if (refocus) box.querySelector(refocus)?.focus();
+  if (!facetsReady) {
+    facetsReady = pagefind.filters();
+    facetsReady.then(() => { if (id === latest) run(query); });
+  }
 }
 
 function remember(query) {
