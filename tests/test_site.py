@@ -156,3 +156,37 @@ def test_out_and_base_url_options(tmp_path):
     assert soup(out, "kb/279415/index.html").find("link", rel="canonical")["href"] == (
         "/kb/kb/KB279415/"
     )
+
+
+def test_old_addresses_are_redirect_pages_that_work_without_javascript(site):
+    articles = [p.parent.name for p in site.glob("kb/KB*/index.html")]
+    for old, up in (
+        ("kb/279415", "../../"),
+        ("kb/Q279415", "../../"),
+        ("kb/279415/en-us", "../../../"),
+    ):
+        page = soup(site, old + "/index.html")
+        target = up + "kb/KB279415/index.html"
+        assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == f"0; url={target}"
+        assert page.find("link", rel="canonical")["href"] == target
+        assert page.main.a["href"] == target and page.find("script") is None
+    # one set per archived article, none for the cited ones that are not archived
+    archived = {
+        n
+        for n in articles
+        if "not in this archive" not in soup(site, f"kb/{n}/index.html").get_text()
+    }
+    assert {f"KB{p.name}" for p in site.glob("kb/[0-9]*") if p.is_dir()} == archived
+    assert not (site / "kb/285350").exists()  # cited, not archived: 404.html resolves it
+
+
+def test_404_and_not_archived_pages(site):
+    missing = soup(site, "404.html")
+    assert missing.h1.get_text() == "Page not found"
+    assert missing.find("link", rel="stylesheet")["href"] == "/static/style.css"  # any depth
+    script = missing.find("script", src=None).get_text()
+    assert "kbid" in script and "scid" in script and "location.replace" in script
+    home = soup(site, "index.html").find("script", src=None).get_text()
+    assert home == script  # the home page resolves the query shapes the same way
+    page = soup(site, "not-archived.html")
+    assert "not in this archive" in page.h1.get_text()

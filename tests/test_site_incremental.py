@@ -16,6 +16,7 @@ def test_add_one_article_rewrites_only_what_it_touches(tmp_path):
     assert run_kb(["rebuild"], root).returncode == 0
     assert run_kb(["publish"], root).returncode == 0
     site = root / "public"
+    assert not (site / "kb/279537").exists()
     before = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
     time.sleep(0.05)
 
@@ -35,6 +36,8 @@ def test_add_one_article_rewrites_only_what_it_touches(tmp_path):
     assert "kb/KB283238/index.html" not in changed  # untouched article
     assert len(changed) < len(before) / 2, sorted(changed)
 
+    for old_address in ("kb/279537", "kb/Q279537", "kb/279537/en-us"):  # its old addresses
+        assert "KB279537/index.html" in (site / old_address / "index.html").read_text()
     seed = (site / "kb/KB279415/index.html").read_text()
     assert "KB279537" in seed.split('id="cited-by"')[1]
     bundles = json.loads((site / "static/bundles.json").read_text())
