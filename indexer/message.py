@@ -13,6 +13,7 @@ look for them as close-together runs in the same order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.schema import text_analyzer
@@ -36,7 +37,7 @@ _VALUES = re.compile(
     | %\d+!?[a-z]*!? | %[-+ #0-9.]*(?:l|h|ll)?[sdiuxXcpfgeS]\b             # %1, %s, %ld
     | \b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b(?=[\s.,;:)\]'"]|$)                   # numbers, hex
     | \b[a-z]*(?:x{3,}|n{3,}|\#{2,}|\?{3,})\b                              # xxxx, nnnn
-    | \b[\w$~-]+\.(?-i:[a-z0-9]{1,4}|[A-Z0-9]{1,4})\b(?![.\w])              # name.ext
+    | \b[\w$~-]+(?=\.(?-i:[a-z0-9]{1,4}|[A-Z0-9]{1,4})\b(?![.\w]))          # name(.ext)
     """,
     re.I | re.X,
 )
@@ -76,7 +77,8 @@ def mask(text: str) -> str:
     return _VALUES.sub(f" {MASK} ", text)
 
 
-def parse(text: str) -> Message:
+def parse(text: str, known: Callable[[str], bool] | None = None) -> Message:
+    """``known``: whether an indexed word is a common one (a cut-off fragment is not)."""
     analyzer = text_analyzer()
     exact = [(t.pos, t.text) for t in analyzer(text, positions=True)]
     words: list[Word] = []
@@ -85,12 +87,12 @@ def parse(text: str) -> Message:
             continue
         soft = any(c.isdigit() for c in token.text)
         words.append(Word(token.text, token.pos, soft))
-    if words and text[-1:].isalnum():
+    last = words[-1] if words else None
+    if last and text[-1:].isalnum() and (len(last.text) <= 3 or (known and not known(last.text))):
         # A paste cut inside its last word ('...failed to initialize. Th'): that word
         # may be a fragment, so it only weighs as much as a value.
-        last = words[-1]
         words[-1] = Word(last.text, last.pos, True)
-        exact = [t for t in exact if t[0] < last.pos]
+        exact = exact[:-1]
     return Message(words=words, exact=exact)
 
 

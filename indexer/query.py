@@ -138,7 +138,8 @@ class Searcher:
         if tag:
             filters.append(q.Term("tag", tag.lower()))
         if paste and self._ranked:
-            parsed = message.parse(text)
+            reader = self.searcher.reader()
+            parsed = message.parse(text, lambda w: reader.doc_frequency("body", w) >= 100)
             if sum(not w.soft for w in parsed.words) >= MESSAGE_MIN_WORDS:
                 return self._run_message(parsed, text, limit, filters)
             if '"' not in text and len(text.split()) > 1:

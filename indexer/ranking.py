@@ -14,7 +14,6 @@ and the top N is exact.
 from __future__ import annotations
 
 import heapq
-import os
 import pickle
 import zlib
 from bisect import bisect_left, bisect_right
@@ -165,9 +164,6 @@ def _lengths(reader, sidecar: hotlists.Sidecar | None, field: str):
     return stored if stored is not None else _FieldLengths(reader, field)
 
 
-__all__ = ["Ranked", "Segments", "supported", "top"]
-
-
 # ---------------------------------------------------------------- pasted messages
 
 
@@ -182,11 +178,13 @@ class MessageRanked:
 
 RARE_SHARE = 0.04  # words in more than this share of articles only score candidates
 GATHER = 4  # at least this many of a message's words gather candidates
-POOL = 400  # candidates scored by BM25 over every message word
-NEAR = int(
-    os.environ.get("KB_NEAR", 40)
-)  # of those, the best read for word positions (runs, exact phrase)
+POOL = 150  # candidates scored by BM25 over every message word
+NEAR = 16  # of those, the best read for word positions (runs, exact phrase)
 SLACK = 3  # extra tokens allowed between neighbours (a placeholder became a path)
+COORD = 2  # the share of the message held, to this power, scales the score
+SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
+BLOCK_BUDGET = 80  # posting blocks read for word positions, per search
+RUN_WEIGHT = 2.0  # what the message's word runs add
 
 
 def message_top(
@@ -249,7 +247,9 @@ def message_top(
             gathered = {d: v for d, v in gathered.items() if d in keep}
         total += len(gathered)
         # The pool: the articles holding most of the rare words (shorter ones first).
-        best = heapq.nlargest(POOL, gathered, key=lambda d: (gathered[d], -lengths[d], -d))
+        top = max(gathered.values(), default=0.0) * 0.5  # (fewer keys for the heap)
+        near_top = [d for d, v in gathered.items() if v >= top]
+        best = heapq.nlargest(POOL, near_top, key=lambda d: (gathered[d], -lengths[d], -d))
         values = [s for s in soft + numbers if lists[s][0]]  # may be the user's own
         for d in best:
             held = []
@@ -274,12 +274,17 @@ def message_top(
     for score, negative, local, reader, held in near:
         by_reader.setdefault(id(reader), []).append((local, reader, -negative, score, held))
     weights_by_word = {w.text: idf.get(w.text, 0.0) for w in words}
+    budget = [BLOCK_BUDGET]  # posting blocks read for positions, over all segments
     for group in by_reader.values():
         reader = group[0][1]
         locals_ = [local for local, *_ in group]
-        stems_needed = {w.text for w in words} | {t for _, t in exact}
         lists = lists_by_reader[id(reader)]
-        positions = _positions(segments, reader, lists, stems_needed, locals_) if POSITIONS else {}
+        # Rare words first: their blocks are few and shared, and say the most.
+        needed = sorted(
+            {w.text for w in words} | {t for _, t in exact},
+            key=lambda s: len(lists[s][0]) if s in lists else 0,
+        )
+        positions = _positions(segments, reader, lists, needed, locals_, budget)
         for local, _, docnum, score, held in group:
             found = positions.get(local, {})
             runs, run_score = _runs(words, found, weights_by_word)
@@ -296,46 +301,39 @@ def message_top(
     return ranked[:limit], total
 
 
-COORD = float(os.environ.get("KB_COORD", 2))  # the share of the message held, to this power
-POSITIONS = os.environ.get("KB_POS", "1") == "1"
-SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
-BLOCK_BUDGET = int(os.environ.get("KB_BUDGET", 150))
-RUN_WEIGHT = float(os.environ.get("KB_RUNW", 1.0))
-
-
 def _sorted_postings(reader, sidecar: hotlists.Sidecar | None, word: str):
     stored = sidecar.postings(BODY, word) if sidecar is not None else None
     return stored if stored is not None else hotlists.decode(reader, BODY, word)
 
 
 def _positions(
-    segments: Segments, reader, lists: dict, stems: set[str], docs: list[int]
+    segments: Segments, reader, lists: dict, stems: list[str], docs: list[int], budget: list
 ) -> dict[int, dict[str, set[int]]]:
     """doc -> stem -> the positions of that stem in the body, for documents of one
-    segment, best first: each posting block read once, at most :data:`BLOCK_BUDGET`
-    of them (later documents get what the budget leaves)."""
+    segment: each posting block read once, and no more blocks than ``budget[0]`` (the
+    stems in the order given: what the budget leaves out is not found)."""
     found: dict[int, dict[str, set[int]]] = {d: {} for d in docs}
-    blocks: dict[tuple[str, int], tuple] = {}
-    for d in docs:
-        for stem in stems:
-            ids = lists[stem][0] if stem in lists else ()
-            i = bisect_left(ids, d)
-            if i == len(ids) or ids[i] != d:
-                continue
-            chain = segments.chain(reader, stem)
-            if chain is None:  # not a Whoosh 3 posting list: one matcher per word
+    for stem in stems:
+        ids = lists[stem][0] if stem in lists else ()
+        here = [(d, i) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
+        if not here:
+            continue
+        chain = segments.chain(reader, stem)
+        blocks: dict[int, tuple] = {}
+        for d, i in here:
+            if chain is None:  # not a Whoosh 3 posting list: through a matcher
                 m = reader.postings(BODY, stem)
                 m.skip_to(d)
                 if m.is_active() and m.id() == d:
                     found[d][stem] = set(m.value_as("positions"))
                 continue
             k = bisect_right(chain.starts, i) - 1
-            key = (stem, k)
-            if key not in blocks:
-                if len(blocks) >= BLOCK_BUDGET:
+            if k not in blocks:
+                if budget[0] <= 0:
                     continue
-                blocks[key] = chain.values(k)
-            found[d][stem] = set(chain.positions(blocks[key][i - chain.starts[k]]))
+                budget[0] -= 1
+                blocks[k] = chain.values(k)
+            found[d][stem] = set(chain.positions(blocks[k][i - chain.starts[k]]))
     return found
 
 
@@ -404,3 +402,6 @@ def _exact(exact: list[tuple[int, str]], found: dict[str, set[int]]) -> bool:
 def _holds(ids, d: int) -> bool:
     i = bisect_left(ids, d)
     return i < len(ids) and ids[i] == d
+
+
+__all__ = ["MessageRanked", "Ranked", "Segments", "message_top", "supported", "top"]
