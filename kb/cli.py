@@ -347,15 +347,28 @@ def search(
     as_json: Json = False,
     limit: Limit = 20,
 ) -> None:
-    """Full-text search; a bare number is also tried as event ID, error code and article."""
+    """Full-text search; a bare number is also tried as event ID, error code and article.
+    A message pasted as one argument, as many words or on standard input (-) is matched
+    with your own values, cut off or re-wrapped."""
+    from indexer.message import word_count
     from indexer.query import QueryError
 
-    # One shell argument with spaces ("RPC communications error") is a phrase.
-    text = " ".join(f'"{w}"' if " " in w and '"' not in w else w for w in words)
+    if words == ["-"]:
+        text, paste = sys.stdin.read(), True
+    elif len(words) == 1:
+        # One shell argument with spaces is a pasted message (the exact phrase first).
+        text, paste = words[0], bool(re.search(r"\s", words[0].strip())) and '"' not in words[0]
+    else:
+        text = " ".join(f'"{w}"' if " " in w and '"' not in w else w for w in words)
+        # Many words, or words with a message's punctuation (': #'), are a paste too.
+        count = word_count(text) if '"' not in text else 0
+        paste = count >= 6 or (count >= 3 and bool(re.search(r"[^\w\s'.,/-]", text)))
+    if not text.strip():
+        raise _fail("empty query")
     ws, searcher = _searcher(root)
     with searcher:
         try:
-            result = searcher.search(text, product=product, tag=tag, limit=limit)
+            result = searcher.search(text, product=product, tag=tag, limit=limit, paste=paste)
         except QueryError as exc:
             raise _fail(str(exc)) from None
         _print_result(ws, result, as_json, text)
