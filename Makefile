@@ -48,4 +48,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.extraction --markups
 
 clean:
-	rm -rf .kb public .pytest_cache
+	rm -rf .kb public .pytest_cache build dist
