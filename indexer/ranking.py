@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import hotlists
+from indexer.schema import text_analyzer
 
 BODY = "body"
 BOOSTS = ("title", "symptoms")
@@ -185,6 +186,7 @@ COORD = 2  # the share of the message held, to this power, scales the score
 SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
 BLOCK_BUDGET = 80  # posting blocks read for word positions, per search
 RUN_WEIGHT = 2.0  # what the message's word runs add
+TITLE_WEIGHT = 1.0  # what the message's words in the article's title add
 
 
 def message_top(
@@ -274,6 +276,7 @@ def message_top(
     for score, negative, local, reader, held in near:
         by_reader.setdefault(id(reader), []).append((local, reader, -negative, score, held))
     weights_by_word = {w.text: idf.get(w.text, 0.0) for w in words}
+    analyzer = text_analyzer()
     budget = [BLOCK_BUDGET]  # posting blocks read for positions, over all segments
     for group in by_reader.values():
         reader = group[0][1]
@@ -289,7 +292,12 @@ def message_top(
             found = positions.get(local, {})
             runs, run_score = _runs(words, found, weights_by_word)
             is_exact = bool(exact) and _exact(exact, found)
-            final = score + RUN_WEIGHT * run_score
+            title = {t.text for t in analyzer(searcher.stored_fields(docnum).get("title") or "")}
+            final = (
+                score
+                + RUN_WEIGHT * run_score
+                + TITLE_WEIGHT * sum(idf[s] for s in held if s in title)
+            )
             ranked.append(MessageRanked(docnum, final, is_exact, held, runs))
     ranked += [
         MessageRanked(-negative, score, False, held, 0)
