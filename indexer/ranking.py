@@ -14,9 +14,11 @@ and the top N is exact.
 from __future__ import annotations
 
 import heapq
+import itertools
 import pickle
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from indexer import hotlists
 from indexer.schema import text_analyzer
 
 BODY = "body"
+DECODED_LISTS = 4000  # rarer words' decoded posting lists kept by an open searcher
 BOOSTS = ("title", "symptoms")
 
 
@@ -41,6 +44,7 @@ class Segments:
         self.index_dir = Path(index_dir)
         self._open: dict[str, hotlists.Sidecar | None] = {}
         self._chains: dict[tuple[str, str], _Chain | None] = {}
+        self._decoded: dict[tuple[str, str], tuple] = {}
 
     def sidecar(self, reader) -> hotlists.Sidecar | None:
         segment_id = reader.segment().segment_id()
@@ -50,6 +54,21 @@ class Segments:
                 found = hotlists.open_sidecar(self.index_dir, segment_id, reader.doc_count_all())
             self._open[segment_id] = found
         return self._open[segment_id]
+
+    def postings(self, reader, sidecar: hotlists.Sidecar | None, word: str) -> tuple:
+        """A word's body postings (document numbers, weights) in one segment; lists not
+        in the sidecar are decoded once and kept (the most recent few thousand)."""
+        stored = sidecar.postings(BODY, word) if sidecar is not None else None
+        if stored is not None:
+            return stored
+        key = (reader.segment().segment_id(), word)
+        found = self._decoded.pop(key, None)
+        if found is None:
+            found = hotlists.decode(reader, BODY, word)
+            if len(self._decoded) >= DECODED_LISTS:
+                del self._decoded[next(iter(self._decoded))]  # the least recently used
+        self._decoded[key] = found
+        return found
 
     def chain(self, reader, word: str) -> _Chain | None:
         """Where the blocks of a word's body postings lie (cached), or None."""
@@ -184,7 +203,7 @@ NEAR = 16  # of those, the best read for word positions (runs, exact phrase)
 SLACK = 3  # extra tokens allowed between neighbours (a placeholder became a path)
 COORD = 2  # the share of the message held, to this power, scales the score
 SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
-BLOCK_BUDGET = 80  # posting blocks read for word positions, per search
+BLOCK_BUDGET = 60  # posting blocks read for word positions, per search
 RUN_WEIGHT = 2.0  # what the message's word runs add
 TITLE_WEIGHT = 1.0  # what the message's words in the article's title add
 
@@ -224,7 +243,7 @@ def message_top(
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         sidecar = segments.sidecar(reader)
-        lists = {s: _sorted_postings(reader, sidecar, s) for s in stems + soft + numbers}
+        lists = {s: segments.postings(reader, sidecar, s) for s in stems + soft + numbers}
         lists_by_reader[id(reader)] = lists
         present = [s for s in stems if lists[s][0]]
         if not present:
@@ -235,11 +254,8 @@ def message_top(
         rare = by_rarity[: max(len(rare), GATHER)]
         lengths = _lengths(reader, sidecar, BODY)
         deleted = _deleted(reader) if reader.has_deletions() else frozenset()
-        gathered: dict[int, float] = {}  # the rare words' rarity held, summed
-        for s in rare:
-            weight = idf[s]
-            for d in lists[s][0]:
-                gathered[d] = gathered.get(d, 0.0) + weight
+        # How many of the rare words each article holds (counted in C).
+        gathered = Counter(itertools.chain.from_iterable(lists[s][0] for s in rare))
         if deleted:
             for d in deleted.intersection(gathered):
                 del gathered[d]
@@ -307,11 +323,6 @@ def message_top(
     ]
     ranked.sort(key=lambda r: (not r.exact, -r.score, r.docnum))
     return ranked[:limit], total
-
-
-def _sorted_postings(reader, sidecar: hotlists.Sidecar | None, word: str):
-    stored = sidecar.postings(BODY, word) if sidecar is not None else None
-    return stored if stored is not None else hotlists.decode(reader, BODY, word)
 
 
 def _positions(
