@@ -217,13 +217,16 @@ def message_top(
     allowed: set[int] | None = None,
 ) -> tuple[list[MessageRanked], int]:
     """Articles that print a pasted message, best first, and how many hold any of its
-    words. ``words`` are :class:`indexer.message.Word` (values masked out); ``exact``
-    every token of the message as given.
+    rarer words. ``words`` are :class:`indexer.message.Word` (values masked out);
+    ``exact`` every token of the message as given.
 
-    Each article is scored by BM25 over the message's own words (a disjunction: the
-    user's values and cut-off words need not be there), then the best :data:`NEAR`
-    by how many neighbouring message words they hold as neighbours, in order (runs
-    of the message), weighted by the words' rarity. An article holding every token
+    The message's rarer words (at least the :data:`GATHER` rarest) gather the articles
+    holding them; the :data:`POOL` holding most of them are scored by BM25 over all the
+    message's own words (a disjunction: the user's values and a cut-off word need not
+    be there; words with digits count a little), scaled by the share of the message's
+    rarity they hold. The best :data:`NEAR` are then raised by the neighbouring message
+    words they hold as neighbours, in the same order (runs of the message, weighted by
+    rarity), and by the message's words in their title. An article holding every token
     of the message at the same distances (the exact phrase) comes first.
     """
     weighting = searcher.weighting
@@ -293,9 +296,10 @@ def message_top(
         by_reader.setdefault(id(reader), []).append((local, reader, -negative, score, held))
     weights_by_word = {w.text: idf.get(w.text, 0.0) for w in words}
     analyzer = text_analyzer()
-    budget = [BLOCK_BUDGET]  # posting blocks read for positions, over all segments
     for group in by_reader.values():
         reader = group[0][1]
+        # Posting blocks to read for positions: each segment its share of the budget.
+        budget = [round(BLOCK_BUDGET * len(group) / len(near))]
         locals_ = [local for local, *_ in group]
         lists = lists_by_reader[id(reader)]
         # Rare words first: their blocks are few and shared, and say the most.
