@@ -204,6 +204,7 @@ SLACK = 3  # extra tokens allowed between neighbours (a placeholder became a pat
 COORD = 2  # the share of the message held, to this power, scales the score
 SOFT_WEIGHT = 0.3  # a word with digits may be the user's own value
 BLOCK_BUDGET = 60  # posting blocks read for word positions, per search
+SHORT_LIST = 512  # postings: a list this short is read for every document first
 RUN_WEIGHT = 2.0  # what the message's word runs add
 TITLE_WEIGHT = 1.0  # what the message's words in the article's title add
 
@@ -333,30 +334,37 @@ def _positions(
     segments: Segments, reader, lists: dict, stems: list[str], docs: list[int], budget: list
 ) -> dict[int, dict[str, set[int]]]:
     """doc -> stem -> the positions of that stem in the body, for documents of one
-    segment: each posting block read once, and no more blocks than ``budget[0]`` (the
-    stems in the order given: what the budget leaves out is not found)."""
+    segment (best first), reading no more posting blocks than ``budget[0]``: first the
+    short lists (a block or a few serve every document), then the long ones document
+    by document, so that the best documents are read whole. What the budget leaves out
+    is not found."""
     found: dict[int, dict[str, set[int]]] = {d: {} for d in docs}
+    tasks: list[tuple[str, int, int]] = []  # stem, document, its place in the list
+    long: list[tuple[str, int, int]] = []
     for stem in stems:
         ids = lists[stem][0] if stem in lists else ()
-        here = [(d, i) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
-        if not here:
-            continue
+        for d in docs:
+            i = bisect_left(ids, d)
+            if i < len(ids) and ids[i] == d:
+                (tasks if len(ids) <= SHORT_LIST else long).append((stem, d, i))
+    rank = {d: n for n, d in enumerate(docs)}
+    tasks += sorted(long, key=lambda t: rank[t[1]])  # (stable: rarer stems first)
+    blocks: dict[tuple[str, int], tuple] = {}
+    for stem, d, i in tasks:
         chain = segments.chain(reader, stem)
-        blocks: dict[int, tuple] = {}
-        for d, i in here:
-            if chain is None:  # not a Whoosh 3 posting list: through a matcher
-                m = reader.postings(BODY, stem)
-                m.skip_to(d)
-                if m.is_active() and m.id() == d:
-                    found[d][stem] = set(m.value_as("positions"))
+        if chain is None:  # not a Whoosh 3 posting list: through a matcher
+            m = reader.postings(BODY, stem)
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                found[d][stem] = set(m.value_as("positions"))
+            continue
+        k = bisect_right(chain.starts, i) - 1
+        if (stem, k) not in blocks:
+            if budget[0] <= 0:
                 continue
-            k = bisect_right(chain.starts, i) - 1
-            if k not in blocks:
-                if budget[0] <= 0:
-                    continue
-                budget[0] -= 1
-                blocks[k] = chain.values(k)
-            found[d][stem] = set(chain.positions(blocks[k][i - chain.starts[k]]))
+            budget[0] -= 1
+            blocks[stem, k] = chain.values(k)
+        found[d][stem] = set(chain.positions(blocks[stem, k][i - chain.starts[k]]))
     return found
 
 
