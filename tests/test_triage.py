@@ -4,6 +4,7 @@ events have archived articles, which plainly have none, damaged and bad input.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "eventlogs"
 @pytest.fixture(scope="module")
 def full(real_corpus) -> Path:
     if not (EVTX / "system.evtx").is_file():
-        pytest.skip(f"real event logs not found at {EVTX}")
+        reason = f"real event logs not found at {EVTX}"
+        if os.environ.get("KB_REQUIRE_CORPUS"):
+            pytest.fail(reason + " (KB_REQUIRE_CORPUS is set: CI must have them)")
+        pytest.skip(reason)
     return real_corpus.full_workspace()
 
 
