@@ -341,6 +341,9 @@ def add_snippets(result: Result, load: Callable[[int], Article | None], width: i
                 if set(codes.index_keys(code.code, code.value)) & terms:
                     snippet = f"**{code.text}**"
                     break
+            else:
+                name = codes.name_matching(article.plain_text(), terms)
+                snippet = f"**{name}**" if name else ""
         if not snippet:
             text = " ".join(article.plain_text().split())
             words = frozenset(t for t in terms if not t.isdigit() or len(t) > 2)

@@ -339,6 +339,16 @@ def names_in_text(text: str) -> dict[str, int]:
     return found
 
 
+def name_matching(text: str, keys: set[str]) -> str | None:
+    """The first symbolic name in ``text`` whose value has one of the index ``keys``
+    (the snippet of a code hit that matched by name: "WSANO_DATA" for 11004)."""
+    for match in _NAME_IN_TEXT.finditer(text):
+        value = value_of_name(match.group(0))
+        if value and set(index_keys(match.group(0), value)) & keys:
+            return match.group(0)
+    return None
+
+
 # ------------------------------------------------------------------ keys and notations
 
 

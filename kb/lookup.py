@@ -177,7 +177,16 @@ def _snippet(record: dict, label: str, terms: set[str]) -> str | None:
     for code in record.get("error_codes") or []:
         if set(codes.index_keys(code["code"], code.get("value"))) & terms:
             return f"**{code['text']}**"
-    return None
+    # A code met by its name in the text: the same text Article.plain_text gives.
+    from kb.model import markdown_plain
+
+    text = "\n\n".join(
+        markdown_plain(s["markdown"])
+        for s in record.get("sections") or []
+        if s["kind"] != "applies_to"
+    )
+    name = codes.name_matching(text, terms)
+    return f"**{name}**" if name else None
 
 
 def main() -> None:
