@@ -15,7 +15,8 @@ from pathlib import Path
 from whoosh import index
 
 from indexer import hotlists, lookup_table
-from indexer.schema import event_key, make_schema, normal_source
+from indexer.hits import event_key, normal_source
+from indexer.schema import make_schema
 from kb import codes
 from kb.atomic import built_aside
 from kb.model import Article

@@ -37,9 +37,10 @@ import os
 import re
 import sqlite3
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.hits import Hit, event_key
 from kb import codes
 
 VERSION = 1
@@ -214,20 +215,6 @@ def problems(index_dir: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-@dataclass
-class Hit:
-    """What :class:`indexer.query.Hit` holds, field for field."""
-
-    id: str
-    number: int
-    title: str
-    score: float
-    matched: list[str] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)
-    snippet: str = ""
-    words: list[str] = field(default_factory=list)  # (text searches only)
 
 
 @dataclass
@@ -489,19 +476,7 @@ def _score(node: Node, docnum: int, lists: dict, scorers: dict) -> float | None:
     return a if b is None else a + b
 
 
-# indexer.schema's event_key/normal_source, kept here so lookups need no Whoosh
-# (tests check the two agree).
 _EVENT_WORD = re.compile(r"^(?:(?P<source>.+):)?(?P<id>\d{1,5})$", re.S)
-
-
-def event_key(source: str | None, event_id: int) -> str:
-    if not source:
-        return str(event_id)
-    return f"{normal_source(source)}:{event_id}"
-
-
-def normal_source(source: str) -> str:
-    return " ".join(source.split()).casefold().replace(",", " ")
 
 
 def latest_generation(index_dir: Path) -> int:

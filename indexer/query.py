@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import collectors, index
@@ -17,7 +17,8 @@ from whoosh.query import qcore
 
 from indexer import message, ranking
 from indexer.build import INDEX_NAME
-from indexer.schema import event_key, text_analyzer
+from indexer.hits import Hit, event_key, record_snippet
+from indexer.schema import text_analyzer
 from kb import codes
 from kb.model import Article
 
@@ -28,18 +29,6 @@ class QueryError(ValueError):
 
 class NoIndex(RuntimeError):
     """There is no index in this workspace yet."""
-
-
-@dataclass
-class Hit:
-    id: str
-    number: int
-    title: str
-    score: float
-    matched: list[str] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)
-    snippet: str = ""
-    words: list[str] = field(default_factory=list)  # a pasted message's words it holds
 
 
 @dataclass
@@ -328,22 +317,7 @@ def add_snippets(result: Result, load: Callable[[int], Article | None], width: i
         if article is None:
             continue
         terms = set(hit.terms)
-        snippet = ""
-        if "event" in hit.matched:
-            for event in article.events:
-                keys = {str(event.event_id), event_key(event.source, event.event_id)}
-                if keys & terms:
-                    label = f"{event.source or 'event'} {event.event_id}"
-                    snippet = f"**{label}**: {event.message or ''}".strip()
-                    break
-        if not snippet and "error code" in hit.matched:
-            for code in article.error_codes:
-                if set(codes.index_keys(code.code, code.value)) & terms:
-                    snippet = f"**{code.text}**"
-                    break
-            else:
-                name = codes.name_matching(article.plain_text(), terms)
-                snippet = f"**{name}**" if name else ""
+        snippet = record_snippet(article, hit.matched, terms)
         if not snippet:
             text = " ".join(article.plain_text().split())
             words = frozenset(t for t in terms if not t.isdigit() or len(t) > 2)

@@ -94,17 +94,6 @@ def text_analyzer() -> analysis.Analyzer:
     return analysis.CompositeAnalyzer(StemmingTokenizer())
 
 
-def event_key(source: str | None, event_id: int) -> str:
-    """'MSExchangeMTA', 9321 -> 'msexchangemta:9321' (None source -> just the ID)."""
-    if not source:
-        return str(event_id)
-    return f"{normal_source(source)}:{event_id}"
-
-
-def normal_source(source: str) -> str:
-    return " ".join(source.split()).casefold().replace(",", " ")
-
-
 def make_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),

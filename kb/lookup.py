@@ -163,30 +163,10 @@ def _record(state: Path, number: int) -> dict | None:
 def _snippet(record: dict, label: str, terms: set[str]) -> str | None:
     """indexer.query.add_snippets for an event or error-code hit (None: it would fall
     back to a text snippet)."""
-    from indexer.lookup_table import event_key
-    from kb import codes
+    from indexer.hits import record_snippet
+    from kb.model import Article
 
-    if label == "event":
-        for event in record.get("events") or []:
-            event_id = event["event_id"]
-            source = event.get("source")
-            if {str(event_id), event_key(source, event_id)} & terms:
-                text = f"{source or 'event'} {event_id}"
-                return f"**{text}**: {event.get('message') or ''}".strip()
-        return None
-    for code in record.get("error_codes") or []:
-        if set(codes.index_keys(code["code"], code.get("value"))) & terms:
-            return f"**{code['text']}**"
-    # A code met by its name in the text: the same text Article.plain_text gives.
-    from kb.model import markdown_plain
-
-    text = "\n\n".join(
-        markdown_plain(s["markdown"])
-        for s in record.get("sections") or []
-        if s["kind"] != "applies_to"
-    )
-    name = codes.name_matching(text, terms)
-    return f"**{name}**" if name else None
+    return record_snippet(Article.from_dict(record), [label], terms) or None
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from indexer import build, lookup_table
-from indexer.schema import event_key, normal_source
 from kb import lookup
 from kb.archive import Workspace, add_files
 
@@ -187,25 +186,6 @@ def test_fast_path_imports_neither_whoosh_nor_typer_nor_rich(sample_ws):
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_hit_has_the_fields_of_the_whoosh_paths_hit():
-    """The JSON prints every field of a Hit: the two must keep the same ones."""
-    import dataclasses
-
-    from indexer import query
-
-    def shape(cls):
-        return [(f.name, str(f.type)) for f in dataclasses.fields(cls)]
-
-    assert shape(lookup_table.Hit) == shape(query.Hit)
-
-
-def test_event_key_copies_agree():
-    for source in ("MSExchangeMTA", "  Service  Control,Manager ", "", None):
-        assert lookup_table.event_key(source, 9321) == event_key(source, 9321)
-        if source:
-            assert lookup_table.normal_source(source) == normal_source(source)
 
 
 def test_parse_falls_back_on_what_it_does_not_know():
