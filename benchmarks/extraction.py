@@ -87,6 +87,17 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def compare_sets(name: str, fields: list[tuple[str, set, set, Counts]], misses: list[str]) -> None:
+    """Count each field's (got, wanted) sets, and note every difference as a miss."""
+    for field, got, want, counts in fields:
+        counts.add(got, want)
+        if got != want:
+            misses.append(
+                f"{name}: {field} extra={sorted(got - want, key=str)} "
+                f"missing={sorted(want - got, key=str)}"
+            )
+
+
 def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float], list[str]]:
     """Per-field figures over (gold, record) pairs, and a list of the misses."""
     n = 0
@@ -124,17 +135,15 @@ def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float
         want_rel = {int(r.lstrip("Q")) for r in gold["related"]}
         got_err = {_code_key(c.code) for c in art.error_codes}
         want_err = {_code_key(c) for c in gold["error_codes"]}
-        for name, got, want, counts in (
-            ("events", got_ev, want_ev, events),
-            ("related", got_rel, want_rel, related),
-            ("codes", got_err, want_err, errors),
-        ):
-            counts.add(got, want)
-            if got != want:
-                misses.append(
-                    f"{gid}: {name} extra={sorted(got - want, key=str)} "
-                    f"missing={sorted(want - got, key=str)}"
-                )
+        compare_sets(
+            gid,
+            [
+                ("events", got_ev, want_ev, events),
+                ("related", got_rel, want_rel, related),
+                ("codes", got_err, want_err, errors),
+            ],
+            misses,
+        )
     figures = {key: hits[key] / n for key in hits}
     figures.update(
         {

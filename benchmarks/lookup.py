@@ -26,17 +26,9 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
+from benchmarks.timing import median_wall
 
 KB = str(Path(sys.executable).parent / "kb")
-
-
-def _median_wall(cmd: list[str], runs: int, cwd: Path | None = None) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _mixed_queries(ws, count: int, seed: int = 1) -> list[tuple[str, str]]:
@@ -91,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in commands
         if name.startswith("kb ")
     }
-    grep = _median_wall(["grep", "-rl", "9321", str(txt)], max(3, args.runs // 3))
+    grep, _ = median_wall(["grep", "-rl", "9321", str(txt)], max(3, args.runs // 3))
 
     from indexer.query import Searcher
     from kb.archive import Workspace

@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
+from benchmarks.timing import median_wall
 
 KB = str(Path(sys.executable).parent / "kb")
 COPY_STEP = 1_000_000
@@ -114,12 +114,7 @@ def du(path: Path) -> int:
 
 
 def cold(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_wall(cmd, runs)[0]
 
 
 def warm(root: Path, count: int) -> tuple[float, float]:

@@ -18,28 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from benchmarks import corpus
+from benchmarks.timing import median_wall
 
 KB = str(Path(sys.executable).parent / "kb")
 PARSE_ONLY = (
     "import evtx, json, sys\n"
     "n = sum(1 for r in evtx.PyEvtxParser(sys.argv[1]).records_json() if json.loads(r['data']))\n"
 )
-
-
-def _median_wall(cmd: list[str], runs: int) -> tuple[float, subprocess.CompletedProcess]:
-    times = []
-    result = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def workspace(root: Path | None) -> Path:
@@ -70,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     root = workspace(args.root)
     log = str(args.log)
 
-    triage, result = _median_wall([KB, "triage", log, "--root", str(root), "--json"], args.runs)
+    triage, result = median_wall([KB, "triage", log, "--root", str(root), "--json"], args.runs)
     if result.returncode != 0:
         print(f"kb triage failed ({result.returncode}): {result.stderr}", file=sys.stderr)
         return 1
     report = json.loads(result.stdout)
-    python, _ = _median_wall([sys.executable, "-c", "pass"], args.runs)
-    parse, _ = _median_wall([sys.executable, "-c", PARSE_ONLY, log], args.runs)
-    event, _ = _median_wall([KB, "event", "7000", "--root", str(root)], args.runs)
+    python, _ = median_wall([sys.executable, "-c", "pass"], args.runs)
+    parse, _ = median_wall([sys.executable, "-c", PARSE_ONLY, log], args.runs)
+    event, _ = median_wall([KB, "event", "7000", "--root", str(root)], args.runs)
 
     from indexer.query import Searcher
     from kb import triage as triaging

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.extraction import Counts, _code_key
+from benchmarks.extraction import Counts, _code_key, compare_sets
 from kb.model import Article, IngestError
 from kb.readers import read_file
 
@@ -87,17 +87,15 @@ def score(results: list[tuple[dict, Article | None, str | None]]) -> tuple[dict,
         got_ev = {((e.source or "").casefold(), e.event_id) for e in art.events}
         got_rel = {r.number for r in art.related}
         got_err = {_code_key(c.code) for c in art.error_codes}
-        for field, got, want, counts in (
-            ("events", got_ev, want_ev, events),
-            ("related", got_rel, want_rel, related),
-            ("codes", got_err, want_err, errors),
-        ):
-            counts.add(got, want)
-            if got != want:
-                misses.append(
-                    f"{name}: {field} extra={sorted(got - want, key=str)} "
-                    f"missing={sorted(want - got, key=str)}"
-                )
+        compare_sets(
+            name,
+            [
+                ("events", got_ev, want_ev, events),
+                ("related", got_rel, want_rel, related),
+                ("codes", got_err, want_err, errors),
+            ],
+            misses,
+        )
     figures = {key: hits[key] / n for key in hits}
     figures.update(
         {
