@@ -12,11 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from whoosh import index
+from whoosh import analysis, formats, index
+from whoosh.compat import dumps
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import pack_uint
+from whoosh.util.text import utf8encode
+from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer import hotlists, lookup_table
 from indexer.hits import event_key, normal_source
-from indexer.schema import make_schema
+from indexer.schema import StemmingTokenizer, make_schema
 from kb import codes
 from kb.atomic import built_aside
 from kb.model import Article
@@ -61,6 +66,275 @@ def _code_terms(article: Article) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+# ------------------------------------------------------------------- the writer
+
+
+def _fast_text(field) -> StemmingTokenizer | None:
+    """The tokenizer of a positions-keeping text field analysed by our StemmingTokenizer
+    alone (title, symptoms, body), for KbSegmentWriter's one-pass path; else None."""
+    analyzer = getattr(field, "analyzer", None)
+    if (
+        type(field.format) is formats.Positions
+        and type(analyzer) is analysis.CompositeAnalyzer
+        and len(analyzer.items) == 1
+        and type(analyzer.items[0]) is StemmingTokenizer
+        and not field.vector
+        and not field.separate_spelling()
+    ):
+        return analyzer.items[0]
+    return None
+
+
+class _Lengths:
+    """A segment's field lengths for FieldWriter.add_postings, each length column read
+    once into a list: Whoosh's per-document reader answers each posting's length by a
+    column lookup (and, for a field without lengths, a file-exists check), about a
+    third of writing a segment. Same answers: the quantised length, None for 0."""
+
+    def __init__(self, pdr):
+        self._pdr = pdr
+        self._lists: dict[str, list | None] = {}
+
+    def _list(self, fieldname: str) -> list | None:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        pdr = self._pdr
+        if not pdr.has_column(_lenfield(fieldname)):
+            return None
+        column = pdr.column_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        table = [None] + [byte_to_length(b) for b in range(1, 256)]
+        return [table[column[d]] for d in range(pdr.doc_count_all())]
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        try:
+            lengths = self._lists[fieldname]
+        except KeyError:
+            lengths = self._lists[fieldname] = self._list(fieldname)
+        if lengths is None:
+            return default
+        return lengths[docnum]
+
+
+def _pool_extend(pool: PostingPool, fieldname: str, items: list[tuple]) -> None:
+    """PostingPool.add for each item (same size count, same spills), without its
+    per-posting checks: the items are made above, bytes by construction."""
+    pool.fieldnames.add(fieldname)
+    fixed = 28 + 4 * 5 + 21 + len(fieldname) + 26 + 18 + 16 + 21
+    current, limit = pool.current, pool.limit
+    for item in items:
+        pool.currentsize += fixed + len(item[1]) * 2 + len(item[4])
+        if pool.currentsize > limit:
+            pool.save()
+            current = pool.current
+        current.append(item)
+
+
+class KbSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer, with two shortcuts that leave every byte it writes the
+    same (tests/test_add_speedpath.py compares the files): the stemmed text fields are
+    analysed in one pass (StemmingTokenizer.positions, no token objects), and a
+    posting's field length comes from a list instead of a column lookup."""
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        add_post = self.pool.add
+        pool_type = type(self.pool)
+
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        fast = self.__dict__.setdefault("_fast_fields", {})
+
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                if fieldname not in fast:
+                    fast[fieldname] = _fast_text(field)
+                tokenizer = fast[fieldname]
+                if tokenizer is None or not isinstance(value, str):
+                    # Anything else: exactly SegmentWriter.add_document's steps.
+                    self._add_field(perdocwriter, field, fieldname, value, fields, docboost)
+                    continue
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                fb = field.format.field_boost
+                length = 0
+                scorable = field.scorable
+                items = []
+                for text, poslist in tokenizer.positions(value).items():
+                    # Positions.word_values + Field.index + the writer's loop, fused
+                    freq = len(poslist)
+                    deltas = []
+                    base = 0
+                    for pos in poslist:
+                        deltas.append(pos - base)
+                        base = pos
+                    vbytes = pack_uint(freq) + dumps(deltas, 2)
+                    if scorable:
+                        length += freq
+                    items.append(
+                        (
+                            fieldname,
+                            utf8encode(text)[0],
+                            docnum,
+                            float(freq) * fb * fieldboost,
+                            vbytes,
+                        )
+                    )
+                if pool_type is PostingPool:
+                    _pool_extend(self.pool, fieldname, items)
+                else:
+                    for item in items:
+                        add_post(item)
+                customval = fields.get(f"_stored_{fieldname}", value)
+                sv = customval if field.stored else None
+                perdocwriter.add_field(fieldname, field, sv, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(
+                        fieldname, column, field.to_column_value(customval)
+                    )
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _add_field(self, perdocwriter, field, fieldname, value, fields, docboost):
+        """One field as whoosh.writing.SegmentWriter.add_document adds it."""
+        docnum = self.docnum
+        add_post = self.pool.add
+        length = 0
+        if field.indexed:
+            fieldboost = self._field_boost(fields, fieldname, docboost)
+            items = field.index(value)
+            scorable = field.scorable
+            for tbytes, freq, weight, vbytes in items:
+                weight *= fieldboost
+                if scorable:
+                    length += freq
+                add_post((fieldname, tbytes, docnum, weight, vbytes))
+        if field.separate_spelling():
+            spellfield = field.spelling_fieldname(fieldname)
+            for word in field.spellable_words(value):
+                word = utf8encode(word)[0]
+                add_post((spellfield, word, 0, 1, vbytes))
+        vformat = field.vector
+        if vformat:
+            vitems = vformat.word_values(value, field.analyzer, mode="index")
+            vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+            perdocwriter.add_vector_items(fieldname, field, vitems)
+        customval = fields.get(f"_stored_{fieldname}", value)
+        sv = customval if field.stored else None
+        perdocwriter.add_field(fieldname, field, sv, length)
+        column = field.column_type
+        if column and customval is not None:
+            perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+class _SubWriter(SubWriterTask):
+    """Whoosh's sub-writer process (multisegment mode), writing with KbSegmentWriter
+    and, once its segment is written, that segment's lookup table and (for a large
+    segment) frequent-term lists, so they are made on every core instead of one after
+    another after the commit (the refresh that follows finds them and skips them)."""
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = KbSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        _write_sidecars(self.storage, writer.schema, segment)
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+def _write_sidecars(storage, schema, segment) -> None:
+    """Best effort: a sidecar missing here is written by the refresh after the commit."""
+    from whoosh.reading import SegmentReader
+
+    index_dir = Path(storage.folder)
+    try:
+        reader = SegmentReader(storage, schema, segment)
+        try:
+            lookup_table.write_segment(index_dir, reader)
+            if reader.doc_count_all() >= hotlists.MIN_SEGMENT_DOCS:
+                hotlists.write(index_dir, reader)
+        finally:
+            reader.close()
+    except Exception:  # noqa: BLE001, S110 - the refresh writes whatever is missing
+        pass
+
+
+class KbMpWriter(MpWriter, KbSegmentWriter):
+    """Whoosh's multi-process writer, one segment per process (multisegment), whose
+    processes are _SubWriter."""
+
+    def __init__(self, ix, procs: int, **kwargs):
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+
+    def cancel(self):
+        # MpWriter.cancel flags its copies of the process objects, which the processes
+        # never see (they would wait on the job queue for ever): stop them.
+        for task in self.tasks:
+            task.terminate()
+            task.join()
+        self.tasks = []
+        SegmentWriter.cancel(self)
+
+    def _new_task(self):
+        task = _SubWriter(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _writer(ix, procs: int, limitmb: int):
+    # Separate files, not one compound file per segment: whoosh copies a compound
+    # segment's parts into memory on open, which costs a cold lookup ~0.15 s.
+    if procs > 1:
+        return KbMpWriter(ix, procs=procs, batchsize=MP_BATCH, limitmb=limitmb, compound=False)
+    return KbSegmentWriter(ix, limitmb=limitmb, compound=False)
+
+
+def _replace(writer, docs: Iterable[dict]) -> None:
+    """``writer.update_document`` for each document, but asking Whoosh's searcher for
+    an old document to delete only when the index has a term for one of its unique
+    values (a term lookup; the search costs ~1 ms an article on the full index)."""
+    reader = writer.searcher().reader()
+    unique = [name for name, field in writer.schema.items() if field.unique]
+    for doc in docs:
+        if any(name in doc and (name, doc[name]) in reader for name in unique):
+            writer.update_document(**doc)
+        else:
+            writer.add_document(**doc)
+
+
 def rebuild(
     index_dir: Path, articles: Iterable[Article], procs: int = 1, limitmb: int = 256
 ) -> int:
@@ -68,16 +342,15 @@ def rebuild(
     index_dir = Path(index_dir)
     with built_aside(index_dir, prefix=".index-") as tmp:
         ix = index.create_in(tmp, make_schema(), indexname=INDEX_NAME)
-        # Separate files, not one compound file per segment: whoosh copies a compound
-        # segment's parts into memory on open, which costs a cold lookup ~0.15 s.
-        kwargs = {"limitmb": limitmb, "compound": False}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=True)
-        writer = ix.writer(**kwargs)
+        writer = _writer(ix, procs, limitmb)
         count = 0
-        for article in articles:
-            writer.add_document(**document(article))
-            count += 1
+        try:
+            for article in articles:
+                writer.add_document(**document(article))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
         writer.commit()
         hotlists.refresh(tmp, procs)
         lookup_table.refresh(tmp)
@@ -89,6 +362,7 @@ def exists(index_dir: Path) -> bool:
 
 
 MP_MIN_DOCS = 200  # below this, starting the writer processes costs more than it saves
+MP_BATCH = 100  # documents handed to a writer process at a time (Whoosh's default)
 
 
 def update(index_dir: Path, articles: Iterable[Article | None], procs: int = 1) -> int:
@@ -102,12 +376,12 @@ def update(index_dir: Path, articles: Iterable[Article | None], procs: int = 1) 
     if not exists(index_dir):
         return rebuild(index_dir, items, procs=procs)
     ix = index.open_dir(index_dir, indexname=INDEX_NAME)
-    kwargs = {"limitmb": 128, "compound": False}
-    if procs > 1 and len(items) >= MP_MIN_DOCS:
-        kwargs.update(procs=procs, multisegment=True)
-    writer = ix.writer(**kwargs)
-    for article in items:
-        writer.update_document(**document(article))
+    writer = _writer(ix, procs if len(items) >= MP_MIN_DOCS else 1, 128)
+    try:
+        _replace(writer, (document(article) for article in items))
+    except BaseException:
+        writer.cancel()
+        raise
     writer.commit()
     hotlists.refresh(index_dir)
     lookup_table.refresh(index_dir)

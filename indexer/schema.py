@@ -89,6 +89,24 @@ class StemmingTokenizer(analysis.Tokenizer):
                 token.endchar = start_char + match.end()
             yield token
 
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Each indexed word's positions, in order of first appearance: what
+        ``__call__(value, positions=True)`` yields, gathered in one pass (the writer's
+        fast path, indexer.build.KbSegmentWriter, uses it instead of the generator)."""
+        stoplist, minsize, stem_word = self.stoplist, self.minsize, self._stem
+        found: dict[str, list[int]] = {}
+        for pos, match in enumerate(self.expression.finditer(value)):
+            word = match.group().lower()
+            if word in stoplist or len(word) < minsize:
+                continue
+            text = stem_word(word)
+            places = found.get(text)
+            if places is None:
+                found[text] = [pos]
+            else:
+                places.append(pos)
+        return found
+
 
 def text_analyzer() -> analysis.Analyzer:
     return analysis.CompositeAnalyzer(StemmingTokenizer())
