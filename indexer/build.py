@@ -9,6 +9,7 @@ and every new segment its part of the lookup table (indexer.lookup_table).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -352,8 +353,13 @@ def rebuild(
             writer.cancel()
             raise
         writer.commit()
-        hotlists.refresh(tmp, procs)
-        lookup_table.refresh(tmp)
+        if count:
+            hotlists.refresh(tmp, procs)
+            lookup_table.refresh(tmp)
+    if not count:
+        # An index of nothing is no index: Whoosh would open it as a reader without
+        # segments, which the sidecars and `kb check` cannot describe.
+        shutil.rmtree(index_dir, ignore_errors=True)
     return count
 
 

@@ -225,3 +225,12 @@ def test_cancelled_multiprocess_writer_stops_its_processes(tmp_path: Path):
 
 def _number(path: Path) -> str:
     return "".join(ch for ch in path.stem if ch.isdigit())
+
+
+def test_rebuild_of_nothing_leaves_no_index(tmp_path: Path):
+    # (A repair after a kill early in `kb add` rebuilds from no records at all; the
+    # sidecars and `kb check` cannot describe an index without segments.)
+    target = tmp_path / "index"
+    assert build.rebuild(target, []) == 0
+    assert not target.exists() and not build.exists(target)
+    assert list(tmp_path.iterdir()) == []
