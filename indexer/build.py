@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import analysis, formats, index
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
 from whoosh.compat import dumps
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
@@ -107,11 +109,16 @@ class _Lengths:
         table = [None] + [byte_to_length(b) for b in range(1, 256)]
         return [table[column[d]] for d in range(pdr.doc_count_all())]
 
-    def doc_field_length(self, docnum, fieldname, default=0):
+    def of(self, fieldname: str) -> list | None:
+        """Each document's length in this field; None if the field keeps no lengths."""
         try:
-            lengths = self._lists[fieldname]
+            return self._lists[fieldname]
         except KeyError:
             lengths = self._lists[fieldname] = self._list(fieldname)
+            return lengths
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.of(fieldname)
         if lengths is None:
             return default
         return lengths[docnum]
@@ -245,10 +252,71 @@ class KbSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         postings = self.pool.iter_postings()
-        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        lengths = _Lengths(pdr) if pdr else None
+        if type(self.fieldwriter) is W3FieldWriter:
+            _add_postings(self.fieldwriter, self.schema, lengths, postings)
+        else:
+            self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.fieldwriter.close()
         if pdr:
             pdr.close()
+
+
+def _add_postings(fieldwriter: W3FieldWriter, schema, lengths: _Lengths | None, items) -> None:
+    """whoosh.codec.base.FieldWriter.add_postings for Whoosh 3's field writer, with
+    W3FieldWriter.add and W3PostingsWriter.add_posting inlined (their type checks left
+    out: the postings come from the writer's own pool). Same calls otherwise, so the
+    same bytes (tests/test_add_speedpath.py)."""
+    lastfn = None
+    lasttext = None
+    writer = None
+    doc_lengths: list | None = None
+    for fieldname, btext, docnum, weight, value in items:
+        if lastfn is not None and fieldname < lastfn:
+            raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+        if fieldname == lastfn and lasttext and btext < lasttext:
+            raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
+        if fieldname != lastfn:
+            if lasttext is not None:
+                fieldwriter.finish_term()
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            writer = fieldwriter._postwriter
+            if type(writer) is not W3PostingsWriter or writer._byteids:
+                raise TypeError("not Whoosh 3's postings writer")
+            doc_lengths = lengths.of(fieldname) if lengths else None
+            lastfn = fieldname
+            lasttext = None
+        if docnum == -1:  # a spelling word (FieldWriter.add_postings skips them too)
+            continue
+        if btext != lasttext:
+            if lasttext is not None:
+                fieldwriter.finish_term()
+            fieldwriter.start_term(btext)
+            lasttext = btext
+        length = 0 if doc_lengths is None else doc_lengths[docnum]
+        if value is None:
+            value = b""
+        # W3PostingsWriter.add_posting:
+        if len(writer._ids) >= writer._blocklimit:
+            writer._write_block()
+        writer._ids.append(docnum)
+        writer._weights.append(weight)
+        if weight > writer._maxweight:
+            writer._maxweight = weight
+        if value:
+            writer._values.append(value)
+        if length:
+            minlength = writer._minlength
+            if minlength is None or length < minlength:
+                writer._minlength = length
+            if length > writer._maxlength:
+                writer._maxlength = length
+    if lasttext is not None:
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
 
 
 class _SubWriter(SubWriterTask):
