@@ -73,14 +73,40 @@ def txt_path(number: int) -> Path:
     return txt_dir() / f"{number // 1000:03d}" / f"Q{number}.TXT"
 
 
+# Modules that only present what the workspace holds (pages, terminal output, the
+# site's search, event-log triage): changing them leaves the records and the index as
+# they are, so it does not make a cached workspace stale.
+PRESENTATION_ONLY = frozenset(
+    {
+        "kb/cli.py",
+        "kb/fast_markdown.py",
+        "kb/lookup.py",
+        "kb/output.py",
+        "kb/pages.py",
+        "kb/publish.py",
+        "kb/search_index.py",
+        "kb/serve.py",
+        "kb/site_model.py",
+        "kb/terminal.py",
+        "kb/triage.py",
+    }
+)
+
+
 def code_fingerprint() -> str:
-    """A hash of the project's code, to know whether a cached workspace is current."""
+    """A hash of the code and data that make a workspace (readers, extraction, codes and
+    their catalogs, the index), to know whether a cached workspace is current."""
     import hashlib
 
     digest = hashlib.sha256()
     for package in ("kb", "indexer"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            digest.update(path.read_bytes())
+        for path in sorted((ROOT / package).rglob("*")):
+            name = path.relative_to(ROOT).as_posix()
+            if not path.is_file() or "__pycache__" in name or name in PRESENTATION_ONLY:
+                continue
+            if name.startswith("kb/eventlogs/") or path.suffix not in (".py", ".tsv", ".json"):
+                continue
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

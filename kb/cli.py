@@ -143,9 +143,9 @@ def show(
     if as_json:
         print(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
         return
-    from kb.terminal import show_article
+    from kb.output import print_article
 
-    show_article(record)
+    print_article(record)
 
 
 @app.command()
@@ -283,9 +283,9 @@ def _print_result(ws, result, as_json: bool, query: str) -> None:
             )
         )
     else:
-        from kb.terminal import hits_table
+        from kb.output import print_hits
 
-        hits_table(result, query)
+        print_hits(result, query)
     if not result.hits:
         raise typer.Exit(1)
 

@@ -1,6 +1,6 @@
 """The fast path of ``kb event``, ``kb error`` and ``kb show``: answered from the
 lookup table (:mod:`indexer.lookup_table`) and the records, without importing Whoosh
-or Typer (nor Rich unless a table or an article is drawn).
+or Typer (nor Rich unless a table or an article is drawn on a terminal).
 
 :func:`run` returns the exit status, or None when this path does not apply: another
 command, an option it does not know, a usage error, an index without a current lookup
@@ -97,9 +97,9 @@ def _show(root: Path, opts: dict) -> int | None:
     if opts["json"]:
         sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return 0
-    from kb.terminal import show_article
+    from kb.output import print_article
 
-    show_article(record)
+    print_article(record)
     return 0
 
 
@@ -147,9 +147,9 @@ def _lookup(root: Path, opts: dict) -> int | None:
     else:
         from types import SimpleNamespace
 
-        from kb.terminal import hits_table
+        from kb.output import print_hits
 
-        hits_table(SimpleNamespace(hits=hits, total=total, suggestion=None), opts["query"])
+        print_hits(SimpleNamespace(hits=hits, total=total, suggestion=None), opts["query"])
     return 0 if hits else 1
 
 

@@ -11,7 +11,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kb import codes
+from kb import codes, fast_markdown
 from kb.model import Article, kb_id
 from kb.site_model import Site, article_url, code_key, event_source_slug, slug
 
@@ -72,7 +72,10 @@ class Renderer:
         self.base_url = base_url
 
     def markdown(self, text: str) -> str:
-        return self.md.render(text)
+        # Most sections are plain paragraphs, lists and fences: written directly
+        # (kb.fast_markdown, the same bytes); the rest through markdown-it.
+        html = fast_markdown.render(text)
+        return html if html is not None else self.md.render(text)
 
     def page(self, template: str, path: str, root: str | None = None, **context) -> str:
         if root is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kb import codes
@@ -163,3 +165,21 @@ def test_family_catalogs_are_generated_and_sorted(family):
     rows = [line.split("\t") for line in lines[1:]]
     assert len(rows) > 50
     assert rows == sorted(rows, key=lambda r: (int(r[1], 16), r[0]))
+
+
+def test_name_scan_agrees_with_the_catalog_dictionaries(monkeypatch):
+    """The first lookups scan the catalog text (a cold `kb error` needs one or two);
+    later ones use the dictionaries. Both give the same answer for every name."""
+    names = [
+        line.split("\t")[0]
+        for catalog in codes.CATALOGS
+        for line in (Path(codes.__file__).parent / "data" / f"{catalog}.tsv").open()
+        if not line.startswith("#")
+    ]
+    names += ["wsano_data", "Kmode_Exception_Not_Handled", "NO_SUCH_NAME_HERE", "JET_X"]
+    monkeypatch.setattr(codes, "_SCANS_BEFORE_LOADING", 10**9)
+    monkeypatch.setattr(codes, "_scans", 0)
+    scanned = [codes._name_lookup(n) for n in names]
+    monkeypatch.setattr(codes, "_SCANS_BEFORE_LOADING", 0)
+    assert scanned == [codes._name_lookup(n) for n in names]
+    assert scanned[-4:-2] == [("winerror", 11004), ("bugcodes", 0x1E)]

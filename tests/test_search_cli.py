@@ -55,7 +55,10 @@ def test_e_fail_notations_give_the_same_hits(sample_workspace, code):
 def test_phrase_search_and_table_output(sample_workspace):
     result = run_kb(["search", "An attempt to listen over RPC has failed"], sample_workspace)
     assert result.returncode == 0
-    assert "KB279415" in result.stdout and "article" in result.stdout.splitlines()[1]
+    # On a pipe: a header, then one tab-separated line per hit.
+    lines = result.stdout.splitlines()
+    assert lines[0] == "article\ttitle\tmatched\tsnippet"
+    assert lines[1].startswith("KB279415\t") and all(len(x.split("\t")) == 4 for x in lines)
     exact = run_kb(["search", '"listen over RPC"', "--json"], sample_workspace)
     assert _ids(exact) == ["KB279415"]
 
@@ -98,3 +101,46 @@ def test_no_index_is_a_clear_error(workspace):
     result = run_kb(["event", "9321"], workspace)
     assert result.returncode == 2
     assert "no index" in result.stderr and "kb rebuild" in result.stderr
+
+
+def _on_a_terminal(args: list[str], root) -> str:
+    """What kb prints when its output is a terminal (a pseudo-terminal here)."""
+    import os
+    import subprocess
+
+    from conftest import KB
+
+    leader, follower = os.openpty()
+    env = {**os.environ, "KB_ROOT": str(root), "COLUMNS": "160"}
+    proc = subprocess.Popen([KB, *args], stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("args", [["event", "9321"], ["search", "listen over RPC"]])
+def test_a_terminal_gets_the_table(sample_workspace, args):
+    shown = _on_a_terminal(args, sample_workspace)
+    assert "KB279415" in shown
+    assert "\u2503" in shown or "\u2502" in shown or "|" in shown  # the table's rules
+    assert "article\ttitle" not in shown
+
+
+def test_show_prints_the_article_as_text_on_a_pipe(sample_workspace):
+    result = run_kb(["show", "279415"], sample_workspace)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("KB279415  ")
+    assert "## Symptoms" in lines and "Event log" in lines
+    assert any(x.strip().upper().startswith("MSEXCHANGEMTA\t9321\t") for x in lines)
+    assert "listen over RPC" in result.stdout and "\\[" not in result.stdout  # no escapes

@@ -51,3 +51,21 @@ def test_trimmed_markdown_parser_renders_like_commonmark(real_corpus):
             assert trimmed.render(section.markdown) == full.render(section.markdown), number
             checked += 1
     assert checked > 6000
+
+
+def test_fast_markdown_renders_corpus_sections_like_commonmark(real_corpus):
+    """kb.fast_markdown writes the plain shapes itself: the same bytes as the full
+    parser for every section it takes, and it takes most of them (else it is no use)."""
+    from kb import fast_markdown
+
+    ws = Workspace(real_corpus.full_workspace())
+    full = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    taken = total = 0
+    for number in random.Random(7).sample(ws.record_numbers(), 3000):
+        for section in ws.load_record(number).sections:
+            total += 1
+            html = fast_markdown.render(section.markdown)
+            if html is not None:
+                taken += 1
+                assert html == full.render(section.markdown), number
+    assert total > 6000 and taken / total > 0.8, (taken, total)
