@@ -16,11 +16,11 @@ RENDER = Renderer().md.render
 TAKEN = [
     "A paragraph with \\*stars\\* and \\_underscores\\_ escaped.",
     "first line\\\nsecond line\\\nthird",
-    "```\ncode <b> & \"quoted\"\n\n  indented\n```",
+    '```\ncode <b> & "quoted"\n\n  indented\n```',
     "````\nbody with ``` inside\n````",
     "#### A sub-heading",
     "1. one\n2. two\n3. three",
-    '3. starts at three\n4. four',
+    "3. starts at three\n4. four",
     "- a\n- b",
     "1. item with\\\n   a second line\n2. next",
     "Text\n\n1. list\n\nText after",
