@@ -3,7 +3,9 @@
     python -m benchmarks.site_build [--runs 3]
 
 Baseline, in the same run: Debian's ``hugo`` building the same article bodies (the
-records' section Markdown) as Markdown pages with a minimal theme, then the Pagefind
+records' section Markdown) as Markdown pages with a minimal theme, once as pages only
+and once with the three old addresses of each article as Hugo aliases (kb writes those
+redirect pages too, so that run is page for page the same output), then the Pagefind
 CLI indexing Hugo's output. Measured: ``kb publish`` (all pages, both cores) and its
 Pagefind index fed records through the Python API; the bytes a browser fetches for a
 first query; then ``kb add`` of one article into the full site (pages rewritten, time).
@@ -36,9 +38,12 @@ HUGO_LIST = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title
 </title></head><body><main><h1>{{ .Title }}</h1></main></body></html>"""
 
 
-def hugo_site(records_dir: Path, work: Path) -> Path:
-    """Hugo's input: one Markdown page per record, a minimal theme."""
-    site = work / "hugo"
+def hugo_site(records_dir: Path, work: Path, aliases: bool = False) -> Path:
+    """Hugo's input: one Markdown page per record, a minimal theme; with ``aliases``,
+    each page also lists the three old support-site addresses kb publishes as redirect
+    pages (kb/279415, kb/Q279415, kb/279415/en-us), which Hugo writes as alias pages:
+    the same output, page for page."""
+    site = work / ("hugo-aliases" if aliases else "hugo")
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
     (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
@@ -53,8 +58,10 @@ def hugo_site(records_dir: Path, work: Path) -> Path:
         record = json.loads(path.read_text(encoding="utf-8"))
         body = "\n\n".join(f"## {s['heading']}\n\n{s['markdown']}" for s in record["sections"])
         title = json.dumps(record["title"])
+        n = record["number"]
+        extra = f"aliases: [/kb/{n}/, /kb/Q{n}/, /kb/{n}/en-us/]\n" if aliases else ""
         (content / f"{record['id']}.md").write_text(
-            f"---\ntitle: {title}\n---\n\n{body}\n", encoding="utf-8"
+            f"---\ntitle: {title}\n{extra}---\n\n{body}\n", encoding="utf-8"
         )
     return site
 
@@ -110,16 +117,26 @@ def main(argv: list[str] | None = None) -> int:
 
         ws = Workspace(root)
         hugo_in = hugo_site(records, work)
+        hugo_aliases_in = hugo_site(records, work, aliases=True)
         # The search records kb's pages build yields (made here once, untimed).
         from kb.search_index import build_search_index, search_record
 
         search_records = [search_record(a) for a in ws.iter_records()]
         hugo_runs: list[float] = []
+        alias_runs: list[float] = []
         page_runs: list[float] = []
         pagefind_runs: list[float] = []
         search_runs: list[float] = []
         out = work / "kb-out"
         for _ in range(args.runs):
+            shutil.rmtree(work / "hugo-aliases-out", ignore_errors=True)
+            alias_runs.append(
+                timed(
+                    ["hugo", "--quiet", "-s", str(hugo_aliases_in), "-d"]
+                    + [str(work / "hugo-aliases-out")]
+                )
+            )
+            shutil.rmtree(work / "hugo-aliases-out", ignore_errors=True)
             shutil.rmtree(work / "hugo-out", ignore_errors=True)
             hugo_runs.append(
                 timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(work / "hugo-out")])
@@ -140,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         pagefind_s, search_s = statistics.median(pagefind_runs), statistics.median(search_runs)
         # Each run's ratios too: robust to the machine slowing down or speeding up.
         pair_ratio = statistics.median(p / h for p, h in zip(page_runs, hugo_runs, strict=True))
+        alias_s = statistics.median(alias_runs)
+        alias_pair = statistics.median(p / h for p, h in zip(page_runs, alias_runs, strict=True))
         search_pair = statistics.median(
             k / p for k, p in zip(search_runs, pagefind_runs, strict=True)
         )
@@ -175,12 +194,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = [
-        ("hugo, same bodies, minimal theme", hugo_s, ""),
+        ("hugo, same bodies, minimal theme", hugo_s, "pages only"),
+        (
+            "hugo, same + old addresses as aliases",
+            alias_s,
+            "3 alias pages per article, as kb writes",
+        ),
         (
             "kb publish: pages (2 cores)",
             pages_s,
             f"{report.pages / pages_s:,.0f} pages/s; "
-            f"{pages_s / hugo_s:.2f}x hugo (floor <= 2.00; run by run {pair_ratio:.2f}x); "
+            f"{pages_s / alias_s:.2f}x hugo with aliases (run by run {alias_pair:.2f}x), "
+            f"{pages_s / hugo_s:.2f}x hugo pages only (run by run {pair_ratio:.2f}x); "
             f"site {site_bytes / 1e6:,.0f} MB",
         ),
         ("pagefind CLI over hugo's output", pagefind_s, ""),
@@ -211,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
                 "pages": report.pages,
                 "hugo_s": hugo_s,
                 "hugo_runs_s": hugo_runs,
+                "hugo_aliases_s": alias_s,
+                "hugo_aliases_runs_s": alias_runs,
+                "pages_ratio_vs_aliases": pages_s / alias_s,
+                "pages_ratio_vs_aliases_run_by_run": alias_pair,
                 "kb_pages_s": pages_s,
                 "kb_pages_runs_s": page_runs,
                 "pages_ratio": pages_s / hugo_s,
