@@ -436,7 +436,8 @@ def exists(index_dir: Path) -> bool:
 
 
 MP_MIN_DOCS = 200  # below this, starting the writer processes costs more than it saves
-MP_BATCH = 100  # documents handed to a writer process at a time (Whoosh's default)
+MP_BATCH = 50  # documents handed to a writer process at a time (Whoosh: 100); the
+# smaller, the less one process waits for the other to finish its last batch
 
 
 def update(index_dir: Path, articles: Iterable[Article | None], procs: int = 1) -> int:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,6 +227,7 @@ class Parsed:
     stored: str | None = None  # workspace-relative path the capture is meant to have
     staged: str | None = None  # temporary copy beside it, renamed into place by the caller
     record: str | None = None  # the record as JSON, source.path == stored
+    resolved: str | None = None  # the file's absolute path, links resolved (its origin)
 
 
 _WORKER: dict[str, Any] = {}
@@ -270,6 +271,7 @@ def _parse_one(path: str) -> Parsed:
             stored=stored,
             staged=staged,
             record=json.dumps(article.to_dict(), ensure_ascii=False),
+            resolved=str(resolved),
         )
     except IngestError as exc:
         return Parsed(path, error=exc.reason)
@@ -388,41 +390,61 @@ def _ingest(
     known = store.shas()
     tick = progress(len(files)) if progress else None
     pending: list[str] = []
-    for item in parse_files(ws.root, files, known, jobs, tick):
-        if item.error:
-            report.failed.append((item.path, item.error))
-            continue
-        existing = store.by_sha(item.sha256)
-        if existing is not None:
-            _discard(ws, item)
-            report.unchanged.append(kb_id(existing.number))
-            continue
-        try:
-            capture = _place(ws, item, origins)
-        except OSError as exc:
-            _discard(ws, item)
-            report.failed.append((item.path, f"cannot store: {exc.strerror or exc}"))
-            continue
-        number = capture.number
-        others = store.of(number)
-        store.add(capture)
-        pending.append(capture.path)
-        report.changed_ids.add(number)
-        (report.updated if others else report.added).append(kb_id(number))
-        best = others[0] if others else None
-        newest = capture if best is None or capture.order_key() > best.order_key() else best
-        if newest is capture:
-            ws.write_record_text(number, item.record)
-        if others:
-            state = "is now current" if newest is capture else "stays current"
-            report.details[number] = (
-                f"revision {newest.revision or '-'} from {newest.modified or 'an undated capture'}"
-                f" {state}; {len(others) + 1} captures kept"
-            )
-        if len(pending) >= COMMIT_EVERY:
-            sync_files(ws.root, pending)
-            store.commit()
-            pending.clear()
+    # Records are written by two threads while this one goes on with the next files
+    # (creating a file waits on the file system, more so when it is busy); all of them
+    # are on disk before the captures they come from are committed, as before.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-records") as writer:
+        writes: dict[int, Future] = {}
+
+        def write_record(number: int, text: str) -> None:
+            earlier = writes.get(number)
+            if earlier is not None:
+                earlier.result()  # an article's records land in the order they were made
+            writes[number] = writer.submit(ws.write_record_text, number, text)
+
+        def settle() -> None:
+            for write in writes.values():
+                write.result()  # (raises what a write raised)
+            writes.clear()
+
+        for item in parse_files(ws.root, files, known, jobs, tick):
+            if item.error:
+                report.failed.append((item.path, item.error))
+                continue
+            existing = store.by_sha(item.sha256)
+            if existing is not None:
+                _discard(ws, item)
+                report.unchanged.append(kb_id(existing.number))
+                continue
+            try:
+                capture = _place(ws, item, origins)
+            except OSError as exc:
+                _discard(ws, item)
+                report.failed.append((item.path, f"cannot store: {exc.strerror or exc}"))
+                continue
+            number = capture.number
+            others = store.of(number)
+            store.add(capture)
+            pending.append(capture.path)
+            report.changed_ids.add(number)
+            (report.updated if others else report.added).append(kb_id(number))
+            best = others[0] if others else None
+            newest = capture if best is None or capture.order_key() > best.order_key() else best
+            if newest is capture:
+                write_record(number, item.record)
+            if others:
+                state = "is now current" if newest is capture else "stays current"
+                when = newest.modified or "an undated capture"
+                report.details[number] = (
+                    f"revision {newest.revision or '-'} from {when}"
+                    f" {state}; {len(others) + 1} captures kept"
+                )
+            if len(pending) >= COMMIT_EVERY:
+                settle()
+                sync_files(ws.root, pending)
+                store.commit()
+                pending.clear()
+        settle()
     sync_files(ws.root, pending)
     store.commit()
 
@@ -447,6 +469,9 @@ def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Captu
                 item.record = json.dumps(record, ensure_ascii=False)
         else:
             os.replace(item.staged, target)
+    origin = (origins or {}).get(item.path)
+    if origin is None:  # (the parse worker resolved the path already)
+        origin = item.resolved or str(Path(item.path).resolve())
     return Capture(
         path=stored,
         sha256=item.sha256,
@@ -455,7 +480,7 @@ def _place(ws: Workspace, item: Parsed, origins: dict[str, str] | None) -> Captu
         revision=item.revision,
         modified=item.modified,
         added=time.time(),
-        origin=(origins or {}).get(item.path, str(Path(item.path).resolve())),
+        origin=origin,
     )
 
 
