@@ -1,9 +1,11 @@
 """The site's in-browser search: a Pagefind index fed one record per article through
 Pagefind's Python API (no re-parsing of the rendered pages).
 
-Each record carries the article's text plus filters for event ID, event source, error
-code, product and tag, so typing ``9321`` or ``0x2AFC`` in the search box finds the
-article, and the filters narrow results without a server.
+Each record carries the article's text (with its event IDs and its error codes in every
+notation, so typing ``9321`` or ``0x2AFC`` in the search box finds the article) and the
+filters the search box shows as facets: event source, product and tag. Only those: the
+browser loads every filter of the bundle to count facets (event IDs and error codes as
+filters would add thousands of values, and a copy of them in every result's fragment).
 """
 
 from __future__ import annotations
@@ -47,9 +49,7 @@ def search_record(article: Article) -> dict:
         ]
     )
     filters = {
-        "event": sorted({str(e.event_id) for e in article.events}),
         "source": sorted({e.source for e in article.events if e.source}),
-        "code": sorted({c.code for c in article.error_codes}),
         "product": list(dict.fromkeys(article.products)),
         "tag": [article.tag] if article.tag else [],
     }
@@ -148,7 +148,9 @@ def _build(records: list[dict], bundle: Path) -> None:
         service.close()
 
 
-def build_search_index(records: list[dict], out: Path, name: str = BUNDLE) -> int:
+def build_search_index(
+    records: list[dict], out: Path, name: str = BUNDLE, parts: int | None = None
+) -> int:
     """Write a Pagefind bundle of these search records under ``out/name``; its bytes.
 
     Large sites are split in one bundle per core, built at once by as many Pagefind
@@ -156,9 +158,11 @@ def build_search_index(records: list[dict], out: Path, name: str = BUNDLE) -> in
     bundles listed in static/bundles.json, as it does for articles added later.
     """
     records = sorted(records, key=lambda r: r["url"])
-    parts = max(1, min(os.cpu_count() or 1, len(records) // 5000))
+    if parts is None:
+        parts = max(1, min(os.cpu_count() or 1, len(records) // 5000))
     if parts == 1:
         _build(records, out / name)
+        _list_bundles(out, [])  # the search box asks for the list: an empty one, not a 404
     else:
         size = -(-len(records) // parts)
         names = [name] + [f"{EXTRA}/part-{i}" for i in range(1, parts)]
@@ -188,6 +192,7 @@ def _list_bundles(out: Path, names: list[str]) -> None:
     from kb.atomic import atomic_write
 
     listing = out / EXTRA_LIST
+    listing.parent.mkdir(parents=True, exist_ok=True)
     bundles = json.loads(listing.read_text()) if listing.exists() else []
     atomic_write(listing, json.dumps([*bundles, *names]))
 

@@ -7,6 +7,7 @@ const FACETS = [
   ["product", "Product"],
   ["tag", "Tag"],
 ];
+const SHOWN_RESULTS = 20;
 const SHOWN_VALUES = 8; // per facet, most frequent first (and every chosen one)
 const DEBOUNCE_MS = 200;
 let pagefind = null;
@@ -106,11 +107,21 @@ async function run(query, refocus = null) {
     return;
   }
   if (id !== latest) return;
-  const all = await Promise.all(search.results.slice(0, 40).map((r) => r.data()));
-  if (id !== latest) return;
-  // An article re-added since the full publish is in two bundles: show it once.
+  // Only the shown results' fragments are fetched (each holds its article's text). An
+  // article re-added since the full publish is in two bundles: shown once, the next
+  // results fetched in its place.
+  const results = [];
   const seen = new Set();
-  const results = all.filter((d) => !seen.has(d.url) && seen.add(d.url)).slice(0, 20);
+  for (let next = 0; results.length < SHOWN_RESULTS && next < search.results.length; ) {
+    const batch = search.results.slice(next, next + SHOWN_RESULTS - results.length);
+    next += batch.length;
+    for (const data of await Promise.all(batch.map((r) => r.data()))) {
+      if (seen.has(data.url)) continue;
+      seen.add(data.url);
+      results.push(data);
+    }
+    if (id !== latest) return;
+  }
   const list = el("ol", { class: "results" });
   for (const data of results) {
     const item = el("li");
@@ -129,7 +140,8 @@ async function run(query, refocus = null) {
   box.replaceChildren(heading, body);
   if (refocus) box.querySelector(refocus)?.focus();
   if (!facetsReady) {
-    facetsReady = pagefind.filters();
+    // Once the results are drawn: the filter index is not needed to show them.
+    facetsReady = new Promise((resolve) => setTimeout(resolve, 0)).then(() => pagefind.filters());
     facetsReady.then(() => { if (id === latest) run(query); });
   }
 }
