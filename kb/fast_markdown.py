@@ -1,13 +1,13 @@
 """HTML for the plain shapes of section Markdown, without markdown-it's token stream.
 
 Section Markdown is written by :mod:`kb.blocks`: paragraphs of escaped text whose lines
-end in hard breaks, fenced blocks, ``####`` sub-headings, and lists. Most sections use
-nothing else, and for those this module writes the HTML markdown-it-py's CommonMark
-renderer writes, byte for byte, about ten times faster (page rendering spent half its
-time in the Markdown parser). Anything outside these shapes - emphasis, code spans,
-entities, a list item holding more than one paragraph, two lists in a row - returns
-None and the caller uses markdown-it. ``tests/test_fast_markdown.py`` compares the two
-on corpus sections and on edge cases.
+end in hard breaks, fenced blocks, ``####`` sub-headings, and lists whose items hold
+any of these (blocks apart by a blank line). For those this module writes the HTML
+markdown-it-py's CommonMark renderer writes, byte for byte, several times faster (page
+rendering spent half its time in the Markdown parser). Anything else - emphasis, code
+spans, entities, lazy continuation lines, two lists in a row, a blank line between
+items - returns None and the caller uses markdown-it. ``tests/test_fast_markdown.py``
+compares the two on corpus sections, edge cases and generated block trees.
 """
 
 from __future__ import annotations
@@ -16,14 +16,19 @@ import re
 
 # Backslash escapes CommonMark honours: any ASCII punctuation.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-# Inline syntax the plain shapes never hold unescaped (emphasis, code spans, entities,
-# a backslash before something that is not punctuation is kept, so it is fine).
+# Inline syntax the plain shapes never hold unescaped: emphasis, code spans, brackets,
+# angle brackets, entity references.
 _INLINE = re.compile(r"[*_`<\[\]]|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Line starts that open a block (list item, heading, fence ...) in CommonMark.
 _BLOCK_START = re.compile(r"[#>+=~*_|`-]|\d{1,9}[.)](?:[ \t]|$)")
 _ITEM = re.compile(r"(?:(\d{1,9})\. |- )")
 _FENCE = re.compile(r"^(`{3,})$")
 _HEADING = re.compile(r"^#### (.*)$")
+_CLOSING = re.compile(r"^ {0,3}```", re.M)
+
+
+class _Decline(Exception):
+    """Not one of the plain shapes: markdown-it renders it."""
 
 
 def _html_escape(text: str) -> str:
@@ -32,132 +37,145 @@ def _html_escape(text: str) -> str:
     )
 
 
-def _inline(line: str) -> str | None:
-    """One line of escaped text as HTML, or None where it holds inline syntax."""
-    if "\\" in line:
-        if _INLINE.search(_ESCAPED.sub("", line)):
-            return None
-        line = _ESCAPED.sub(_unescape, line)
-    elif _INLINE.search(line):
-        return None
-    return _html_escape(line)
-
-
 def _unescape(match: re.Match[str]) -> str:
     return match.group(1)
 
 
-def _paragraph_lines(lines: list[str]) -> str | None:
-    """Lines joined by hard breaks (each but the last ends in a backslash)."""
-    out = []
+def _inline(text: str) -> str:
+    """Escaped text (no inline syntax) as HTML."""
+    if "\\" in text:
+        if _INLINE.search(_ESCAPED.sub("", text)):
+            raise _Decline
+        text = _ESCAPED.sub(_unescape, text)
+    elif _INLINE.search(text):
+        raise _Decline
+    return _html_escape(text)
+
+
+def _paragraph(lines: list[str]) -> str:
+    """The inline HTML of a paragraph whose lines but the last end in a hard break."""
+    last = len(lines) - 1
     for i, line in enumerate(lines):
-        last = i == len(lines) - 1
-        if not last:
-            if not line.endswith("\\") or line.endswith("\\\\"):
-                return None
-            line = line[:-1]
-        if line != line.strip() or not line or _BLOCK_START.match(line):
-            return None
-        html = _inline(line)
-        if html is None:
-            return None
-        out.append(html)
-    return "<br />\n".join(out)
+        if not line or line[0] in " \t" or line[-1] in " \t" or _BLOCK_START.match(line):
+            raise _Decline
+        if i < last:
+            if line[-1] != "\\" or line.endswith("\\\\") or len(line) == 1:
+                raise _Decline
+            lines[i] = line[:-1]
+    if last and any(not x or x[-1] in " \t" or x != x.strip() for x in lines[:-1]):
+        raise _Decline
+    if lines[-1] != lines[-1].strip():
+        raise _Decline
+    return _inline("\n".join(lines)).replace("\n", "<br />\n")
 
 
 def render(text: str) -> str | None:
     """The HTML markdown-it (commonmark, html off) gives ``text``, or None."""
     if "\r" in text or "\0" in text:
         return None  # the parser normalises these
-    lines = text.split("\n")
-    out: list[str] = []
+    try:
+        blocks = _blocks(text.split("\n"))
+    except _Decline:
+        return None
+    return "".join(f"<p>{html}</p>\n" if kind == "paragraph" else html for kind, html in blocks)
+
+
+def _blank(line: str) -> bool:
+    return not line.strip(" ")
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, str]]:
+    """(kind, html) of each block of these lines (a container's, dedented)."""
+    out: list[tuple[str, str]] = []
     i, n = 0, len(lines)
-    previous = ""  # kind of the block before: two lists in a row merge in CommonMark
     while i < n:
         line = lines[i]
-        if not line.strip():
+        if _blank(line):
             i += 1
             continue
+        if out and not _blank(lines[i - 1]):
+            raise _Decline  # blocks the writer never sets apart without a blank line
         fence = _FENCE.match(line)
         if fence:
-            end = next((j for j in range(i + 1, n) if lines[j] == fence.group(1)), None)
-            if end is None:
-                return None
-            body = lines[i + 1 : end]
-            if any(
-                b.lstrip(" ").startswith("```") and len(b) - len(b.lstrip(" ")) < 4 for b in body
-            ):
-                return None  # a line that might close the fence: leave it to the parser
-            out.append(
-                "<pre><code>" + "".join(_html_escape(b) + "\n" for b in body) + "</code></pre>\n"
-            )
-            i, previous = end + 1, "code"
+            try:
+                end = lines.index(fence.group(1), i + 1)
+            except ValueError:
+                raise _Decline from None
+            code = "\n".join(lines[i + 1 : end]) + "\n" if end > i + 1 else ""
+            if _CLOSING.search(code):
+                raise _Decline  # a line that might close the fence
+            out.append(("code", f"<pre><code>{_html_escape(code)}</code></pre>\n"))
+            i = end + 1
             continue
-        # The block runs to the next blank line.
-        j = i
-        while j < n and lines[j].strip():
+        item = _ITEM.match(line)
+        if item:
+            if out and out[-1][0] == "list":
+                raise _Decline  # two lists in a row may merge into one
+            i, html = _list(lines, i)
+            out.append(("list", html))
+            continue
+        j = i + 1
+        while j < n and not _blank(lines[j]):
             j += 1
         block = lines[i:j]
         i = j
         heading = _HEADING.match(block[0])
         if heading:
             content = heading.group(1)
-            if len(block) > 1 or content != content.strip() or not content or content.endswith("#"):
-                return None
-            html = _inline(content)
-            if html is None:
-                return None
-            out.append(f"<h4>{html}</h4>\n")
-            previous = "heading"
+            if len(block) > 1 or content != content.strip() or not content or content[-1] == "#":
+                raise _Decline
+            out.append(("heading", f"<h4>{_inline(content)}</h4>\n"))
             continue
-        item = _ITEM.match(block[0])
-        if item:
-            if previous == "list":
-                return None
-            html = _list(block)
-            if html is None:
-                return None
-            out.append(html)
-            previous = "list"
-            continue
-        html = _paragraph_lines(block)
-        if html is None:
-            return None
-        out.append(f"<p>{html}</p>\n")
-        previous = "paragraph"
-    return "".join(out)
+        out.append(("paragraph", _paragraph(block)))
+    return out
 
 
-def _list(block: list[str]) -> str | None:
-    """A tight list whose items are one paragraph each (continuation lines indented by
-    the marker's width), all with the same kind of marker."""
-    first = _ITEM.match(block[0])
-    ordered = first.group(1) is not None
-    items: list[list[str]] = []
-    width = 0
-    for line in block:
-        item = _ITEM.match(line)
-        if item and (item.group(1) is not None) == ordered:
-            width = item.end()
-            items.append([line[width:]])
-        elif item or not items:
-            return None  # another kind of marker: another list
-        else:
-            indent = " " * width
-            if not line.startswith(indent) or line[width : width + 1] == " ":
-                return None
-            items[-1].append(line[width:])
-    if ordered:
-        numbers = [int(_ITEM.match(line).group(1)) for line in block if _ITEM.match(line)]
-        start = numbers[0]
-        head = "<ol>\n" if start == 1 else f'<ol start="{start}">\n'
-    else:
-        head = "<ul>\n"
-    parts = [head]
-    for lines in items:
-        html = _paragraph_lines(lines)
-        if html is None:
-            return None
-        parts.append(f"<li>{html}</li>\n")
+def _list(lines: list[str], i: int) -> tuple[int, str]:
+    """The list starting at line ``i``: where it ends, its HTML. Items hold blocks
+    indented by their marker's width; a list is loose when an item holds several."""
+    ordered = _ITEM.match(lines[i]).group(1) is not None
+    items: list[list[tuple[str, str]]] = []
+    start = 1
+    n = len(lines)
+    while i < n:
+        item = _ITEM.match(lines[i])
+        if not item:
+            break
+        if (item.group(1) is not None) != ordered:
+            raise _Decline  # another kind of marker right after: another list
+        if not items and ordered:
+            start = int(item.group(1))
+        width = item.end()
+        indent = " " * width
+        body = [lines[i][width:]]
+        i += 1
+        while i < n and (_blank(lines[i]) or lines[i].startswith(indent)):
+            inner = lines[i][width:] if lines[i].startswith(indent) else ""
+            if inner.lstrip(" ").startswith("\t"):
+                raise _Decline  # tab stops inside an item: the parser's business
+            body.append(inner)
+            i += 1
+        while len(body) > 1 and _blank(body[-1]):
+            body.pop()
+            i -= 1  # trailing blank lines end the list, not this item
+        if i < n and not _blank(lines[i]) and not _ITEM.match(lines[i]):
+            raise _Decline  # a lazy continuation line
+        if i < n and _blank(lines[i]) and i + 1 < n and _ITEM.match(lines[i + 1]):
+            raise _Decline  # a blank line between items: loose in a way we do not write
+        if not body[0] or body[0][0] == " ":
+            raise _Decline
+        items.append(_blocks(body))
+    loose = any(len(children) > 1 for children in items)
+    parts = ["<ol>\n" if start == 1 else f'<ol start="{start}">\n'] if ordered else ["<ul>\n"]
+    for children in items:
+        if not children:
+            raise _Decline
+        if not loose and children[0][0] == "paragraph":
+            parts.append(f"<li>{children[0][1]}</li>\n")
+            continue
+        inner = "".join(
+            f"<p>{html}</p>\n" if kind == "paragraph" else html for kind, html in children
+        )
+        parts.append(f"<li>\n{inner}</li>\n")
     parts.append("</ol>\n" if ordered else "</ul>\n")
-    return "".join(parts)
+    return i, "".join(parts)
