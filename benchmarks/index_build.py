@@ -63,22 +63,30 @@ def bare_whoosh(txt: Path | list[Path]) -> tuple[float, int]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bare_whoosh_process(file_list: Path) -> float:
-    """Seconds of _bare_index as a new process (``--bare-into``), start to exit, as
-    ``kb add`` is timed."""
+def bare_whoosh_process(file_list: Path) -> tuple[float, float]:
+    """(seconds, CPU seconds) of _bare_index as a new process (``--bare-into``), start
+    to exit, as ``kb add`` is timed."""
     tmp = Path(tempfile.mkdtemp(prefix="bare-whoosh-"))
     try:
         command = [sys.executable, "-m", "benchmarks.index_build", "--bare-into", str(tmp)]
-        start = time.perf_counter()
-        subprocess.run(
-            [*command, "--files-from", str(file_list)],
-            check=True,
-            capture_output=True,
-            cwd=Path(__file__).resolve().parent.parent,
+        return _timed(
+            [*command, "--files-from", str(file_list)], cwd=Path(__file__).resolve().parent.parent
         )
-        return time.perf_counter() - start
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], **kwargs) -> tuple[float, float]:
+    """(seconds, CPU seconds of the process and every process it waited for)."""
+    cpu = _cpu(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start, _cpu(resource.RUSAGE_CHILDREN) - cpu
 
 
 def kb_add(inputs: list[str]) -> tuple[float, int, int, str, float]:
@@ -146,30 +154,32 @@ def batch(args) -> int:
         lists = {"chosen": work / "chosen.list", "renumbered": work / "renumbered.list"}
         lists["chosen"].write_text("\n".join(map(str, chosen)))
         lists["renumbered"].write_text("\n".join(map(str, sorted(renumbered.iterdir()))))
-        runs: dict[str, list[float]] = {k: [] for k in ("bare", "empty", "bare_full", "full")}
-        runs["bare_in_process"] = []
+        keys = ("bare", "empty", "bare_full", "full", "bare_in_process")
+        runs: dict[str, list[float]] = {k: [] for k in keys}
+        cpu: dict[str, list[float]] = {k: [] for k in keys}
+
+        def record(key: str, timing: tuple[float, float]) -> None:
+            runs[key].append(timing[0])
+            cpu[key].append(timing[1])
+
         for i in range(args.runs):
-            runs["bare"].append(bare_whoosh_process(lists["chosen"]))
+            record("bare", bare_whoosh_process(lists["chosen"]))
             root = work / f"empty-{i}"
-            start = time.perf_counter()
-            subprocess.run(
-                [KB, "add", "--root", str(root), *map(str, chosen)], check=True, capture_output=True
-            )
-            runs["empty"].append(time.perf_counter() - start)
+            record("empty", _timed([KB, "add", "--root", str(root), *map(str, chosen)]))
             shutil.rmtree(root)
-            runs["bare_full"].append(bare_whoosh_process(lists["renumbered"]))
+            record("bare_full", bare_whoosh_process(lists["renumbered"]))
             root = work / f"full-{i}"
             _clone(full, root)
-            start = time.perf_counter()
-            subprocess.run(
-                [KB, "add", "--root", str(root), str(renumbered)], check=True, capture_output=True
-            )
-            runs["full"].append(time.perf_counter() - start)
+            record("full", _timed([KB, "add", "--root", str(root), str(renumbered)]))
             shutil.rmtree(root)
-            runs["bare_in_process"].append(bare_whoosh(chosen)[0])
+            before = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+            seconds = bare_whoosh(chosen)[0]
+            after = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+            record("bare_in_process", (seconds, after - before))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in runs.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
     per_run = {
         "empty": [a / b for a, b in zip(runs["empty"], runs["bare"], strict=True)],
         "full": [a / b for a, b in zip(runs["full"], runs["bare_full"], strict=True)],
@@ -189,7 +199,8 @@ def batch(args) -> int:
     def ratios_of(key: str) -> str:
         return " ".join(f"{v:.2f}" for v in per_run[key])
 
-    print(f"{'measure':<50}{'median s':>9}  runs (s)   (cpus={os.cpu_count()}, runs={args.runs})")
+    head = f"{'measure':<50}{'median s':>9}{'cpu s':>7}  runs (s)"
+    print(f"{head}   (cpus={os.cpu_count()}, runs={args.runs})")
     rows = [
         ("bare", f"bare Whoosh procs=2, {n} raw texts (a process)", ""),
         ("empty", f"kb add {n} articles into an empty archive", "empty"),
@@ -198,7 +209,7 @@ def batch(args) -> int:
         ("bare_in_process", "bare Whoosh, originals, in this process", ""),
     ]
     for key, label, ratio_key in rows:
-        print(f"{label:<50}{med[key]:>9.2f}  {runs_of(key)}")
+        print(f"{label:<50}{med[key]:>9.2f}{med_cpu[key]:>7.2f}  {runs_of(key)}")
         if ratio_key:
             print(
                 f"{'':<8}ratio to bare run by run {ratios_of(ratio_key)}; median"
@@ -212,6 +223,8 @@ def batch(args) -> int:
                 "articles": n,
                 "runs": runs,
                 "medians": med,
+                "cpu_seconds": cpu,
+                "cpu_medians": med_cpu,
                 "ratios": per_run,
                 "ratio_run_by_run": ratio,
             }
