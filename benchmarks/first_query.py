@@ -245,6 +245,49 @@ def use_bundles(kb_out: Path, bundles: Path) -> None:
         shutil.copy(bundles / "static" / "bundles.json", listing)
 
 
+def available() -> bool:
+    import importlib.util
+
+    return bool(
+        importlib.util.find_spec("playwright") and Path(CHROMIUM).exists() and shutil.which("hugo")
+    )
+
+
+def measure(
+    kb_out: Path,
+    hugo_out: Path,
+    queries: list[str] = QUERIES,
+    variants: list[tuple[str, Path]] | None = None,
+) -> list[dict]:
+    """First queries on kb's built site (or on each variant of its search bundles) and
+    on Hugo's output indexed by the Pagefind CLI; one row per query and site."""
+    from playwright.sync_api import sync_playwright
+
+    (hugo_out / "first-query.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
+    rows = []
+    servers = [serve(kb_out), serve(hugo_out)]
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            for name, bundles in variants or [("kb", None)]:
+                if bundles is not None:
+                    use_bundles(kb_out, bundles)
+                for query in queries:
+                    rows.append({**first_query(browser, servers[0][1], query, "kb"), "site": name})
+            for query in queries:
+                rows.append(first_query(browser, servers[1][1], query, "pagefind"))
+            browser.close()
+    finally:
+        for httpd, _ in servers:
+            httpd.shutdown()
+            httpd.server_close()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=0, help="the first N (default all)")
@@ -258,13 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=1, help="turns of the timing (--parts)")
     args = parser.parse_args(argv)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("playwright is not installed", file=sys.stderr)
-        return 2
-    if not Path(CHROMIUM).exists() or not shutil.which("hugo"):
-        print(f"needs chromium ({CHROMIUM}) and hugo", file=sys.stderr)
+    if not available():
+        print(f"needs playwright, chromium ({CHROMIUM}) and hugo", file=sys.stderr)
         return 2
     from benchmarks import corpus
     from kb.archive import Workspace
@@ -292,24 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         if parts:
             build.update(index_in_turns(root, numbers, hugo_out, work, parts, args.runs))
         variants = [(f"kb, {p} bundle{'s' if p > 1 else ''}", work / f"bundles-{p}") for p in parts]
-        servers = [serve(kb_out), serve(hugo_out)]
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            for name, bundles in variants or [("kb", None)]:
-                if bundles is not None:
-                    use_bundles(kb_out, bundles)
-                for query in queries:
-                    rows.append({**first_query(browser, servers[0][1], query, "kb"), "site": name})
-            for query in queries:
-                rows.append(first_query(browser, servers[1][1], query, "pagefind"))
-            browser.close()
-        for httpd, _ in servers:
-            httpd.shutdown()
-            httpd.server_close()
+        rows = measure(kb_out, hugo_out, queries, variants)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

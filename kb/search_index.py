@@ -15,7 +15,9 @@ import json
 import os
 import subprocess
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,38 +150,68 @@ def _build(records: list[dict], bundle: Path) -> None:
         service.close()
 
 
+# A Pagefind service holds about 110 kB per record until it writes its bundle (measured:
+# 4,000 corpus records 449 MB, 8,000 960 MB): bundles of at most this many records
+# keep the largest process of a publish near 1.2 GB at any archive size.
+MAX_BUNDLE_RECORDS = 11_000
+
+
 def build_search_index(
-    records: list[dict], out: Path, name: str = BUNDLE, parts: int | None = None
+    records: Iterable[dict],
+    out: Path,
+    name: str = BUNDLE,
+    parts: int | None = None,
+    count: int | None = None,
 ) -> int:
     """Write a Pagefind bundle of these search records under ``out/name``; its bytes.
 
-    Large sites are split in one bundle per core, built at once by as many Pagefind
-    services (a service indexes on one thread); the search box merges the extra
-    bundles listed in static/bundles.json, as it does for articles added later.
+    Large sites are split in one bundle per core (a service indexes on one thread), and
+    in more where a bundle would pass MAX_BUNDLE_RECORDS; no more than one service per
+    core runs at once. The search box merges the extra bundles listed in
+    static/bundles.json, as it does for articles added later. ``records`` may be a
+    stream (``count`` then says how many): each bundle's share is read when its turn
+    comes, so no more than a few bundles' records are held at once.
     """
-    records = sorted(records, key=lambda r: r["url"])
+    if count is None:
+        records = sorted(records, key=lambda r: r["url"])
+        count = len(records)
+    cpus = os.cpu_count() or 1
     if parts is None:
-        parts = max(1, min(os.cpu_count() or 1, len(records) // 5000))
+        parts = max(1, min(cpus, count // 5000), -(-count // MAX_BUNDLE_RECORDS))
+    stream = iter(records)
     if parts == 1:
-        _build(records, out / name)
+        _build(list(stream), out / name)
         _list_bundles(out, [])  # the search box asks for the list: an empty one, not a 404
     else:
-        size = -(-len(records) // parts)
+        size = -(-count // parts)
         names = [name] + [f"{EXTRA}/part-{i}" for i in range(1, parts)]
-        with ThreadPoolExecutor(parts) as pool:
-            list(
-                pool.map(
-                    lambda i: _build(records[i * size : (i + 1) * size], out / names[i]),
-                    range(parts),
-                )
-            )
+        running: set[Future] = set()
+        with ThreadPoolExecutor(min(parts, cpus)) as pool:
+            for i in range(parts):
+                while len(running) >= cpus:  # hold one share waiting, no more
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+                share = list(islice(stream, size))
+                running.add(pool.submit(_build, share, out / names[i]))
+                del share
+            for future in running:
+                future.result()
         _list_bundles(out, [f"{n}/" for n in names[1:]])
-    return sum(
-        p.stat().st_size
-        for n in _bundle_names(out, name)
-        for p in (out / n).rglob("*")
-        if p.is_file()
-    )
+    return sum(_folder_bytes(out / n) for n in _bundle_names(out, name))
+
+
+def _folder_bytes(folder: Path | str) -> int:
+    """The bytes of the files under ``folder`` (os.scandir: 3x faster than Path.rglob
+    over a bundle's 56,000 fragments)."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                total += _folder_bytes(entry.path)
+            else:
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 def _bundle_names(out: Path, name: str) -> list[str]:
@@ -204,4 +236,4 @@ def add_search_bundle(records: list[dict], out: Path) -> int:
     name = f"{EXTRA}/{time.strftime('%Y%m%d%H%M%S')}-{len(records)}"
     _build(records, out / name)
     _list_bundles(out, [name + "/"])
-    return sum(p.stat().st_size for p in (out / name).rglob("*") if p.is_file())
+    return _folder_bytes(out / name)
