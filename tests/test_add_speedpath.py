@@ -85,6 +85,17 @@ def test_kb_writer_writes_whooshs_bytes(tmp_path: Path, pool_limit):
     assert ours == stock
 
 
+def test_kb_writer_writes_whooshs_bytes_on_the_corpus(tmp_path: Path, real_corpus):
+    # Terms in more than one posting block (128 documents) and the corpus's variety.
+    from kb.readers import read_file
+
+    files = sorted(real_corpus.txt_dir().rglob("*.TXT"))[::140][:400]
+    docs = [build.document(read_file(path)) for path in files]
+    stock = _write(tmp_path / "stock", SegmentWriter, docs)
+    ours = _write(tmp_path / "ours", build.KbSegmentWriter, docs)
+    assert ours == stock
+
+
 def test_positions_match_the_token_stream():
     tokenizer = StemmingTokenizer()
     texts = [
