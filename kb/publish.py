@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +44,16 @@ STATE = ".kbsite.json"  # the summaries a later incremental update starts from
 _WORKER: dict = {}
 
 
-def _init_worker(site: Site, base_url: str, out: str, records: str, root: str | None) -> None:
+def _init_worker(
+    site: Site, base_url: str, out: str, records: str, root: str | None, spill: str | None = None
+) -> None:
     _WORKER.update(
         site=site,
         renderer=Renderer(base_url),
         out=Path(out),
         records=Path(records),
         root=Path(root) if root else None,
+        spill=Path(spill) if spill else None,
     )
 
 
@@ -64,21 +67,24 @@ def _load_summaries(job: tuple[str, list[int]]) -> list[Article]:
     return [summary(_load(records, n)) for n in numbers]
 
 
-def _run(task: tuple[str, list]) -> tuple[int, list[dict]]:
+def _run(task: tuple[str, list]) -> tuple[int, list[str]]:
     """One unit of a worker's share of a full build: article pages (with their source
-    copies; their search records returned) or other pages."""
+    copies; the file their search records went to returned) or other pages."""
     kind, items = task
     if kind == "articles":
         return _write_articles(items)
     return write_index_pages(_WORKER["site"], _WORKER["renderer"], _WORKER["out"], items), []
 
 
-def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
-    """Render and write article pages; return their search records too."""
+def _write_articles(numbers: list[int]) -> tuple[int, list[str]]:
+    """Render and write article pages. With a spill folder (the site gets a search
+    index), their search records go to a JSON-lines file there, named in return: the
+    main process never holds every article's text (224,000 of them would be ~1 GB)."""
     from kb.search_index import search_record
 
     site, renderer, out, root = (_WORKER[k] for k in ("site", "renderer", "out", "root"))
-    search: list[dict] = []
+    spill = _WORKER.get("spill")
+    search: list[str] = []
     for number in numbers:
         article = _load(_WORKER["records"], number)
         path, html = render_article(site, article, renderer)
@@ -86,8 +92,21 @@ def _write_articles(numbers: list[int]) -> tuple[int, list[dict]]:
         if root is not None:
             copy_source(article, root, out)
         write_redirects(number, renderer.base_url, out)
-        search.append(search_record(article))
-    return len(numbers), search
+        if spill is not None:
+            search.append(json.dumps(search_record(article), ensure_ascii=False))
+    if spill is None or not search:
+        return len(numbers), []
+    target = spill / f"{numbers[0]:010d}.jsonl"
+    _write(target, "\n".join(search) + "\n")
+    return len(numbers), [str(target)]
+
+
+def _spilled(files: list[str]) -> Iterator[dict]:
+    """The search records the workers wrote, in article order, one file at a time."""
+    for name in files:
+        with open(name, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
 
 
 def write_redirects(number: int, base_url: str, out: Path) -> None:
@@ -160,8 +179,11 @@ def publish(
         report.articles = len(site.articles)
         tick = progress(len(numbers)) if progress else None
         tasks = _tasks(site)
-        init = (site, base_url, str(tmp), str(records_dir), str(workspace_root or ""))
-        search_records: list[dict] = []
+        # Search records wait in files inside the new site, removed once indexed (or
+        # with the whole folder if the build fails).
+        spill = str(tmp / ".search-records") if search else None
+        init = (site, base_url, str(tmp), str(records_dir), str(workspace_root or ""), spill)
+        search_files: list[str] = []
         if parallel:
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
                 results = pool.map(_run, tasks)
@@ -169,7 +191,7 @@ def publish(
                 save_state(site, tmp)
                 for (kind, _), (done, found) in zip(tasks, results, strict=True):
                     report.pages += done
-                    search_records += found
+                    search_files += found
                     for _ in range(done if tick and kind == "articles" else 0):
                         tick()
         else:
@@ -177,7 +199,7 @@ def publish(
             for task in tasks:
                 done, found = _run(task)
                 report.pages += done
-                search_records += found
+                search_files += found
             copy_theme(tmp)
             save_state(site, tmp)
         report.seconds_pages = time.perf_counter() - start
@@ -185,7 +207,12 @@ def publish(
             start = time.perf_counter()
             from kb.search_index import build_search_index
 
-            report.search_bytes = build_search_index(search_records, tmp)
+            try:
+                report.search_bytes = build_search_index(
+                    _spilled(search_files), tmp, count=len(site.articles)
+                )
+            finally:
+                shutil.rmtree(spill, ignore_errors=True)
             report.seconds_search = time.perf_counter() - start
     return report
 

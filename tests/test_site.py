@@ -190,3 +190,32 @@ def test_404_and_not_archived_pages(site):
     assert home == script  # the home page resolves the query shapes the same way
     page = soup(site, "not-archived.html")
     assert "not in this archive" in page.h1.get_text()
+
+
+def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatch):
+    """Publish hands the search index its records from files the page workers wrote
+    (none left in the site), and splits them into bundles of at most
+    MAX_BUNDLE_RECORDS (Pagefind's memory grows with a bundle's records); every
+    article is in exactly one bundle, and the search box is told of the extra ones."""
+    import json
+
+    from kb import publish, search_index
+    from kb.archive import Workspace
+
+    root = tmp_path / "ws"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    assert run_kb(["rebuild"], root).returncode == 0
+    ws = Workspace(root)
+    numbers = ws.record_numbers()
+    monkeypatch.setattr(search_index, "MAX_BUNDLE_RECORDS", 2)
+    out = tmp_path / "public"
+    report = publish.publish(ws.records_dir, numbers, out, workspace_root=root, jobs=1)
+    assert report.search_bytes > 0
+    assert not any(".search-records" in p.parts for p in out.rglob("*"))
+    extra = json.loads((out / "static" / "bundles.json").read_text())
+    assert len(extra) == -(-len(numbers) // 2) - 1
+    indexed = []
+    for bundle in ["pagefind/", *extra]:
+        entry = json.loads((out / bundle / "pagefind-entry.json").read_text())
+        indexed.append(sum(lang["page_count"] for lang in entry["languages"].values()))
+    assert sum(indexed) == len(numbers) and max(indexed) <= 2
