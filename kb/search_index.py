@@ -15,7 +15,7 @@ import json
 import os
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import islice
 from pathlib import Path
@@ -183,10 +183,33 @@ def _empty_files(folder: Path | str) -> bool:
     return False
 
 
-# A Pagefind service holds about 110 kB per record until it writes its bundle (measured:
-# 4,000 corpus records 449 MB, 8,000 960 MB): bundles of at most this many records
-# keep the largest process of a publish near 1.2 GB at any archive size.
-MAX_BUNDLE_RECORDS = 11_000
+# What a Pagefind service holds until it writes its bundle, measured on corpus records:
+# about 25 kB per record plus 45 bytes per byte of text (4,000 records 449 MB, 8,000
+# 960 MB, 12,000 with 25 MB of text 1,412 MB). A bundle is closed before its estimate
+# passes the budget, so the largest process of a publish stays under ~1.2 GB however
+# large the archive (one bundle for all 56,000 corpus articles would need ~6.5 GB).
+PAGEFIND_RECORD_BYTES = 25_000
+PAGEFIND_TEXT_FACTOR = 45
+PAGEFIND_BUDGET = 1_200_000_000
+
+
+def _pagefind_bytes(record: dict) -> int:
+    return PAGEFIND_RECORD_BYTES + PAGEFIND_TEXT_FACTOR * len(record["content"])
+
+
+def _shares(stream: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    """The records in bundles of at most ``size``, each within the memory budget."""
+    share: list[dict] = []
+    held = 0
+    for record in stream:
+        cost = _pagefind_bytes(record)
+        if share and (len(share) >= size or held + cost > PAGEFIND_BUDGET):
+            yield share
+            share, held = [], 0
+        share.append(record)
+        held += cost
+    if share:
+        yield share
 
 
 def build_search_index(
@@ -199,38 +222,41 @@ def build_search_index(
     """Write a Pagefind bundle of these search records under ``out/name``; its bytes.
 
     Large sites are split in one bundle per core (a service indexes on one thread), and
-    in more where a bundle would pass MAX_BUNDLE_RECORDS; no more than one service per
-    core runs at once. The search box merges the extra bundles listed in
-    static/bundles.json, as it does for articles added later. ``records`` may be a
+    in more where a bundle would pass the memory budget (PAGEFIND_BUDGET); no more than
+    one service per core runs at once. The search box merges the extra bundles listed
+    in static/bundles.json, as it does for articles added later. ``records`` may be a
     stream (``count`` then says how many): each bundle's share is read when its turn
-    comes, so no more than a few bundles' records are held at once.
+    comes, so no more than a few bundles' records are held at once. ``parts`` forces
+    that many bundles of equal count (for measuring; no budget then).
     """
     if count is None:
         records = sorted(records, key=lambda r: r["url"])
         count = len(records)
     cpus = os.cpu_count() or 1
-    if parts is None:
-        parts = max(1, min(cpus, count // 5000), -(-count // MAX_BUNDLE_RECORDS))
     stream = iter(records)
-    if parts == 1:
-        _build(list(stream), out / name)
-        _list_bundles(out, [])  # the search box asks for the list: an empty one, not a 404
-    else:
+    if parts is not None:
         size = -(-count // parts)
-        names = [name] + [f"{EXTRA}/part-{i}" for i in range(1, parts)]
-        running: set[Future] = set()
-        with ThreadPoolExecutor(min(parts, cpus)) as pool:
-            for i in range(parts):
-                while len(running) >= cpus:  # hold one share waiting, no more
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        future.result()
-                share = list(islice(stream, size))
-                running.add(pool.submit(_build, share, out / names[i]))
-                del share
-            for future in running:
-                future.result()
-        _list_bundles(out, [f"{n}/" for n in names[1:]])
+        shares: Iterator[list[dict]] = iter(lambda: list(islice(stream, size)), [])
+    else:
+        shares = _shares(stream, -(-count // max(1, min(cpus, count // 5000))))
+    names: list[str] = []
+    running: set[Future] = set()
+    with ThreadPoolExecutor(cpus) as pool:
+        for share in shares:
+            while len(running) >= cpus:  # hold one share waiting, no more
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            names.append(name if not names else f"{EXTRA}/part-{len(names)}")
+            running.add(pool.submit(_build, share, out / names[-1]))
+            del share
+        for future in running:
+            future.result()
+    if not names:
+        _build([], out / name)
+        names.append(name)
+    # The search box asks for the list of extra bundles: an empty one, not a 404.
+    _list_bundles(out, [f"{n}/" for n in names[1:]])
     return sum(_folder_bytes(out / n) for n in _bundle_names(out, name))
 
 

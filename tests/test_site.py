@@ -194,8 +194,8 @@ def test_404_and_not_archived_pages(site):
 
 def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatch):
     """Publish hands the search index its records from files the page workers wrote
-    (none left in the site), and splits them into bundles of at most
-    MAX_BUNDLE_RECORDS (Pagefind's memory grows with a bundle's records); every
+    (none left in the site), and splits them into bundles within a memory budget
+    (Pagefind's memory grows with a bundle's records and text); every
     article is in exactly one bundle, and the search box is told of the extra ones."""
     import json
 
@@ -207,7 +207,10 @@ def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatc
     assert run_kb(["rebuild"], root).returncode == 0
     ws = Workspace(root)
     numbers = ws.record_numbers()
-    monkeypatch.setattr(search_index, "MAX_BUNDLE_RECORDS", 2)
+    # A budget that holds two records' estimate, whatever their text.
+    monkeypatch.setattr(search_index, "PAGEFIND_RECORD_BYTES", 10**9)
+    monkeypatch.setattr(search_index, "PAGEFIND_TEXT_FACTOR", 0)
+    monkeypatch.setattr(search_index, "PAGEFIND_BUDGET", 2 * 10**9)
     out = tmp_path / "public"
     report = publish.publish(ws.records_dir, numbers, out, workspace_root=root, jobs=1)
     assert report.search_bytes > 0
@@ -219,3 +222,14 @@ def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatc
         entry = json.loads((out / bundle / "pagefind-entry.json").read_text())
         indexed.append(sum(lang["page_count"] for lang in entry["languages"].values()))
     assert sum(indexed) == len(numbers) and max(indexed) <= 2
+
+
+def test_search_shares_close_before_the_memory_estimate_passes_the_budget():
+    from kb import search_index
+
+    records = [{"content": "x" * 1_000_000} for _ in range(60)]  # ~45 MB estimate each
+    shares = list(search_index._shares(iter(records), size=10**6))
+    each = search_index._pagefind_bytes(records[0])
+    assert [len(s) for s in shares] == [26, 26, 8]
+    assert max(len(s) for s in shares) * each <= search_index.PAGEFIND_BUDGET
+    assert [len(s) for s in search_index._shares(iter(records), size=20)] == [20, 20, 20]
