@@ -1,6 +1,6 @@
 """Publish the whole corpus as a site, beside Hugo and Pagefind on the same bodies.
 
-    python -m benchmarks.site_build [--runs 3]
+    python -m benchmarks.site_build [--runs 3] [--root WORKSPACE]
 
 Baseline, in the same run: Debian's ``hugo`` building the same article bodies (the
 records' section Markdown) as Markdown pages with a minimal theme, once as pages only
@@ -101,6 +101,7 @@ def first_query_bytes(bundle: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=None, help="an existing corpus workspace")
     args = parser.parse_args(argv)
     if not corpus.available():
         print(f"corpus not found at {corpus.CORPUS}", file=sys.stderr)
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if not shutil.which("hugo"):
         print("hugo not found (apt-get install hugo)", file=sys.stderr)
         return 2
-    root = corpus.full_workspace()
+    root = args.root.resolve() if args.root else corpus.full_workspace()
     records = root / ".kb" / "records"
     articles = len(list(records.glob("KB*.json")))
     work = Path(tempfile.mkdtemp(prefix="site-bench-"))
