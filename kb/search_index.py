@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import islice
@@ -122,9 +123,45 @@ class PagefindService:
         return payload
 
     def close(self) -> None:
+        self.settle()
         if self.proc.stdin:
             self.proc.stdin.close()
         self.proc.wait(timeout=30)
+
+    def settle(self, quiet: float = 0.15, limit: float = 60.0) -> None:
+        """Wait until the service has no file write in flight.
+
+        Pagefind answers WriteFiles once it has handed each file's last bytes to tokio,
+        which writes them on a thread of its own (the files are dropped unflushed);
+        ending the service then cuts those files short. Seen on a loaded machine: a
+        bundle's pagefind.js cut at 45,056 of its 45,555 bytes, and the search box
+        broken. So: wait until no thread of the service is in a file-system call and
+        its count of bytes written has not moved for ``quiet`` seconds.
+        """
+        proc = Path(f"/proc/{self.proc.pid}")
+        if not proc.is_dir():  # not Linux: a pause instead
+            time.sleep(0.5)
+            return
+        busy_calls = {"1", "2", "3", "18", "20", "83", "257"}  # write open close pwrite...
+        deadline = time.monotonic() + limit
+        last, since = None, time.monotonic()
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                written = next(
+                    line for line in (proc / "io").read_text().splitlines() if line[:6] == "wchar:"
+                )
+                busy = False
+                for task in (proc / "task").iterdir():
+                    call = (task / "syscall").read_text().split(maxsplit=1)
+                    busy = busy or (bool(call) and call[0] in busy_calls)
+            except OSError:
+                return
+            now = time.monotonic()
+            if busy or written != last:
+                last, since = written, now
+            elif now - since >= quiet:
+                return
+            time.sleep(0.03)
 
 
 def _build(records: list[dict], bundle: Path) -> None:
