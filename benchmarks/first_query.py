@@ -138,13 +138,16 @@ def first_query(browser, url: str, query: str, kind: str) -> dict:
     page.wait_for_load_state("networkidle")
     responses: list = []
     page.on("response", lambda r: responses.append(r))
-    selector = "#results-heading" if kind == "kb" else "body[data-done]"
+    # kb: the results, or the box's message that search failed.
+    selector = "#search-results > *" if kind == "kb" else "body[data-done]"
     page.evaluate(SHOWN_AT, selector)
     page.fill("#q", query)
     start = time.perf_counter()
     page.press("#q", "Enter")
     page.wait_for_function("window.__shownAt", timeout=300_000)
     seconds = time.perf_counter() - start
+    if kind == "kb" and not page.locator("#results-heading").count():
+        raise RuntimeError(f"kb's search box: {page.inner_text('#search-results')!r}")
     shown_at = page.evaluate("window.__shownAt")
     shown = page.locator("ol.results > li" if kind == "kb" else "#results > li").count()
     if kind == "kb":
@@ -329,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             _, build["pagefind_cli_s"] = build_hugo(Workspace(root).records_dir, numbers, work)
         if parts:
             build.update(index_in_turns(root, numbers, hugo_out, work, parts, args.runs))
+            _report_index(build)  # before the browser: a failure there keeps these
         variants = [(f"kb, {p} bundle{'s' if p > 1 else ''}", work / f"bundles-{p}") for p in parts]
         rows = measure(kb_out, hugo_out, queries, variants)
     finally:
@@ -338,22 +342,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _report_index(build: dict) -> None:
+    cli = build["cli_runs_s"]
+    print(f"{'search index build':<28}{'median s':>10}{'ratio':>8}  run by run (loaded)")
+    print(f"{'pagefind CLI over hugo':<28}{statistics.median(cli):>10.1f}")
+    for p, runs in build["kb_runs_s"].items():
+        pairs = [k / c for k, c in zip(runs, cli, strict=True)]
+        build.setdefault("ratios", {})[p] = statistics.median(pairs)
+        print(
+            f"{'kb, ' + str(p) + ' bundle(s)':<28}{statistics.median(runs):>10.1f}"
+            f"{statistics.median(runs) / statistics.median(cli):>8.2f}  "
+            + " ".join(f"{r:.2f}" for r in pairs)
+        )
+    print(flush=True)
+
+
 def _report(rows: list[dict], queries: list[str], articles: int, build: dict) -> None:
     by = {(r["query"], r["site"]): r for r in rows}
     kinds = list(dict.fromkeys(r["site"] for r in rows if r["site"] != "pagefind"))
-    if build.get("cli_runs_s"):
-        cli = build["cli_runs_s"]
-        print(f"{'search index build':<28}{'median s':>10}{'ratio':>8}  run by run (loaded)")
-        print(f"{'pagefind CLI over hugo':<28}{statistics.median(cli):>10.1f}")
-        for p, runs in build["kb_runs_s"].items():
-            pairs = [k / c for k, c in zip(runs, cli, strict=True)]
-            build.setdefault("ratios", {})[p] = statistics.median(pairs)
-            print(
-                f"{'kb, ' + str(p) + ' bundle(s)':<28}{statistics.median(runs):>10.1f}"
-                f"{statistics.median(runs) / statistics.median(cli):>8.2f}  "
-                + " ".join(f"{r:.2f}" for r in pairs)
-            )
-        print()
     print(f"first query, kB fetched until the results show ({articles:,} articles, cold cache)")
     print(f"{'query':<28}{'pagefind':>10}" + "".join(f"{k:>16}" for k in kinds))
     summary: dict = {}
