@@ -183,41 +183,8 @@ def _build(records: list[dict], bundle: Path) -> None:
         service.wait(
             service.send({"type": "WriteFiles", "index_id": index_id, "output_path": str(bundle)})
         )
-        _written(bundle)
     finally:
         service.close()
-
-
-def _written(bundle: Path, timeout: float = 30.0) -> None:
-    """Wait for the bundle's files to be whole. The service answers WriteFiles while
-    its last files may still be on their way (seen: an empty pagefind-entry.json in
-    about one small bundle of ten when the service was closed at once; closed then,
-    the write is lost). Pagefind writes each file in one piece, so a file is whole
-    once it is not empty, and the entry must read as JSON."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            json.loads((bundle / "pagefind-entry.json").read_bytes())
-            if not _empty_files(bundle):
-                return
-        except (OSError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"pagefind did not finish writing {bundle}")
-        time.sleep(0.01)
-
-
-def _empty_files(folder: Path | str) -> bool:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if _empty_files(entry.path):
-                    return True
-            elif entry.stat(follow_symlinks=False).st_size == 0:
-                return True
-    return False
 
 
 # What a Pagefind service holds until it writes its bundle, measured on corpus records:
