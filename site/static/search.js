@@ -14,17 +14,24 @@ let pagefind = null;
 let facetsReady = null; // the filter index (~0.4 MB for the whole corpus), loaded after
 // the first results are on screen; each search then counts its facets
 let latest = 0; // the newest search; an older one finishing later is dropped
+const BUNDLE = "bundle"; // the synthetic filter naming each result's bundle
+let bundles = 1; // the main bundle and the extra ones merged
 const chosen = Object.fromEntries(FACETS.map(([key]) => [key, new Set()]));
 
 async function load() {
   if (!pagefind) {
     pagefind = await import(new URL(root + "pagefind/pagefind.js", document.baseURI).href);
-    await pagefind.options({ excerptLength: 30 });
-    // Articles added since the last full publish live in extra bundles (kb add).
+    // Each bundle is tagged with a filter of its own ("bundle": 0, 1, ...) to tell their
+    // results apart (see spuriousBundles); it is not shown as a facet.
+    await pagefind.options({ excerptLength: 30, mergeFilter: { [BUNDLE]: "0" } });
+    // Large sites are split into bundles, and articles added since the last full publish
+    // live in extra bundles (kb add).
     try {
       const extra = await (await fetch(root + "static/bundles.json")).json();
       for (const bundle of extra) {
-        await pagefind.mergeIndex(new URL(root + bundle, document.baseURI).href);
+        const tag = { mergeFilter: { [BUNDLE]: String(bundles) } };
+        await pagefind.mergeIndex(new URL(root + bundle, document.baseURI).href, tag);
+        bundles += 1;
       }
     } catch (err) { /* no extra bundles */ }
     await pagefind.init();
@@ -52,12 +59,106 @@ function excerptNode(html) {
   return out;
 }
 
-function filterOptions() {
+function filterOptions(dropped = []) {
   const filters = {};
   for (const [key] of FACETS) {
     if (chosen[key].size) filters[key] = { any: [...chosen[key]] };
   }
+  if (dropped.length) filters[BUNDLE] = { none: dropped };
   return { filters };
+}
+
+// Pagefind looks for each query term among the words of a bundle that start with the
+// term (stemmed: "errors" finds "error"); where none does, it takes the longest word of
+// that bundle that starts the term ("0" for "0x2afc"). Merged bundles each make that
+// choice alone, so a term found in one bundle matched stray words in the others: results
+// one bundle of the whole site would not give. A bundle's results are dropped for a term
+// when the term is found in some bundle but this bundle only had such a shorter word
+// (or, for a term found nowhere, when another bundle had a longer one).
+//   Found in a bundle: an exact search ("term": its stem exactly) counts hits there, or
+// else a result of the bundle has a matched word (or part of one) that starts with the
+// term. Only bundles with results that no exact search vouches for are looked at: their
+// results are told apart by searches restricted to halves of the bundles (the synthetic
+// "bundle" filter), then one result's data per such bundle is read (often one shown).
+function queryTerms(query) {
+  return normalized(query).split(/\s+/).map(plain).filter(Boolean);
+}
+
+function normalized(text) {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLocaleLowerCase();
+}
+
+function plain(word) {
+  return normalized(word).replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+// The words Pagefind indexes for a word of the text: whole, and its parts (split at
+// punctuation and at camelCase).
+function forms(word) {
+  const parts = word.split(/[^\p{L}\p{N}]+/u).flatMap((p) => p.split(/(?<=\p{Ll})(?=\p{Lu})/u));
+  return [word, ...parts].map(plain).filter(Boolean);
+}
+
+function matchedWords(data) {
+  const text = data.raw_content ?? data.content;
+  const words = text.includes("\u200B") ? text.split("\u200B") : text.split(/[\r\n\s]+/g);
+  return (data.locations || [])
+    .map((i) => (words[i] || "").replace(/&lt;/g, "<").replace(/&gt;/g, ">"))
+    .flatMap(forms);
+}
+
+function commonPrefix(a, b) {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n += 1;
+  return n;
+}
+
+async function spuriousBundles(query, search, isStale) {
+  const hits = Object.entries(search.filters?.[BUNDLE] || {}).filter(([, n]) => n > 0);
+  const terms = queryTerms(query);
+  if (bundles < 2 || !hits.length || !terms.length) return [];
+  // Bundles where each term's stem is a word: exact searches, their counts only (a
+  // filter that matches nothing keeps the results out of the answer).
+  const found = [];
+  for (const term of terms) {
+    const exact = await pagefind.search(`"${term}"`, { filters: { [BUNDLE]: { any: ["-"] } } });
+    const counts = exact.totalFilters?.[BUNDLE] || {};
+    found.push(new Set(Object.keys(counts).filter((b) => counts[b] > 0)));
+  }
+  const unsure = hits.map(([b]) => b).filter((b) => found.some((set) => !set.has(b)));
+  if (!unsure.length || isStale()) return [];
+  // Which bundle each result is from: one search per bit of the bundle numbers.
+  const from = new Map();
+  const { filters } = filterOptions();
+  for (let bit = 0; 1 << bit < bundles; bit++) {
+    const any = [...Array(bundles).keys()].filter((b) => (b >> bit) & 1).map(String);
+    const half = await pagefind.search(query, { filters: { ...filters, [BUNDLE]: { any } } });
+    for (const r of half.results) from.set(r.id, (from.get(r.id) || 0) | (1 << bit));
+    if (isStale()) return [];
+  }
+  const first = new Map();
+  for (const r of search.results) {
+    const b = String(from.get(r.id) || 0);
+    if (!first.has(b)) first.set(b, r);
+  }
+  const nearest = terms.map(() => new Map()); // bundle -> longest common start, unfound terms
+  for (const b of unsure) {
+    const result = first.get(b);
+    if (!result) continue;
+    const words = matchedWords(await result.data());
+    terms.forEach((term, i) => {
+      if (found[i].has(b)) return;
+      if (words.some((w) => w.startsWith(term))) found[i].add(b);
+      else nearest[i].set(b, Math.max(0, ...words.map((w) => commonPrefix(w, term))));
+    });
+    if (isStale()) return [];
+  }
+  const dropped = new Set();
+  terms.forEach((term, i) => {
+    const best = Math.max(0, ...nearest[i].values());
+    for (const [b, n] of nearest[i]) if (found[i].size || n < best) dropped.add(b);
+  });
+  return [...dropped];
 }
 
 function facetPanel(counts, query) {
@@ -106,6 +207,10 @@ async function run(query, refocus = null) {
     box.replaceChildren(el("p", {}, "Search needs the site to be served over HTTP (kb serve)."));
     return;
   }
+  if (id !== latest) return;
+  const dropped = await spuriousBundles(query, search, () => id !== latest);
+  if (id !== latest) return;
+  if (dropped.length) search = await pagefind.search(query, filterOptions(dropped));
   if (id !== latest) return;
   // Only the shown results' fragments are fetched (each holds its article's text). An
   // article re-added since the full publish is in two bundles: shown once, the next
