@@ -46,6 +46,22 @@ def print_hits(result, query: str) -> None:
         sys.stderr.write(f"{shown} of about {result.total} articles; --limit N shows more\n")
 
 
+def facts(article) -> list[tuple[str, str]]:
+    """(name, value) of the facts shown above an article, those it has."""
+    source = article.source
+    found = [
+        ("aliases", ", ".join(article.aliases)),
+        ("tag", article.tag or ""),
+        ("products", "; ".join(article.products)),
+        ("keywords", " ".join(article.keywords)),
+        ("revision", article.revision or ""),
+        ("created", article.created or ""),
+        ("modified", article.modified or ""),
+        ("source", f"{source.path} ({source.format})" if source else ""),
+    ]
+    return [(name, value) for name, value in found if value]
+
+
 def print_article(article) -> None:
     """One record: its facts, event log, codes, sections (as plain text), related."""
     if to_terminal():
@@ -54,17 +70,7 @@ def print_article(article) -> None:
         show_article(article)
         return
     lines = [f"{article.id}  {article.title}"]
-    facts = [
-        ("aliases", ", ".join(article.aliases)),
-        ("tag", article.tag or ""),
-        ("products", "; ".join(article.products)),
-        ("keywords", " ".join(article.keywords)),
-        ("revision", article.revision or ""),
-        ("created", article.created or ""),
-        ("modified", article.modified or ""),
-        ("source", f"{article.source.path} ({article.source.format})" if article.source else ""),
-    ]
-    lines += [f"{name:>9} {value}" for name, value in facts if value]
+    lines += [f"{name:>9} {value}" for name, value in facts(article)]
     if article.events:
         lines += ["", "Event log"]
         lines += [f"  {e.source or '-'}\t{e.event_id}\t{e.message or ''}" for e in article.events]

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kb.model import Article
+from kb.output import facts
 
 
 def _console() -> Console:
@@ -20,19 +21,8 @@ def show_article(article: Article) -> None:
 
     console = _console()
     console.print(f"[bold]{escape(article.id)}[/]  {escape(article.title)}")
-    facts = [
-        ("aliases", ", ".join(article.aliases)),
-        ("tag", article.tag or ""),
-        ("products", "; ".join(article.products)),
-        ("keywords", " ".join(article.keywords)),
-        ("revision", article.revision or ""),
-        ("created", article.created or ""),
-        ("modified", article.modified or ""),
-        ("source", f"{article.source.path} ({article.source.format})" if article.source else ""),
-    ]
-    for name, value in facts:
-        if value:
-            console.print(f"[dim]{name:>9}[/] {escape(value)}")
+    for name, value in facts(article):
+        console.print(f"[dim]{name:>9}[/] {escape(value)}")
     if article.events:
         table = Table("source", "event ID", "message", title="Event log", title_justify="left")
         for e in article.events:
