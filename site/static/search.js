@@ -78,8 +78,8 @@ function filterOptions(dropped = []) {
 //   Found in a bundle: an exact search ("term": its stem exactly) counts hits there, or
 // else a result of the bundle has a matched word (or part of one) that starts with the
 // term. Only bundles with results that no exact search vouches for are looked at: their
-// results are told apart by searches restricted to halves of the bundles (the synthetic
-// "bundle" filter), then one result's data per such bundle is read (often one shown).
+// results are told apart by searches restricted to some of them (the synthetic "bundle"
+// filter), then one result's data per such bundle is read (often one shown anyway).
 function queryTerms(query) {
   return normalized(query).split(/\s+/).map(plain).filter(Boolean);
 }
@@ -127,19 +127,20 @@ async function spuriousBundles(query, search, isStale) {
   }
   const unsure = hits.map(([b]) => b).filter((b) => found.some((set) => !set.has(b)));
   if (!unsure.length || isStale()) return [];
-  // Which bundle each result is from: one search per bit of the bundle numbers.
-  const from = new Map();
+  // Which of those bundles each result is from: numbered 1, 2, ... among them, one
+  // search per bit of those numbers, each restricted to the bundles with that bit set.
+  const code = new Map();
   const { filters } = filterOptions();
-  for (let bit = 0; 1 << bit < bundles; bit++) {
-    const any = [...Array(bundles).keys()].filter((b) => (b >> bit) & 1).map(String);
-    const half = await pagefind.search(query, { filters: { ...filters, [BUNDLE]: { any } } });
-    for (const r of half.results) from.set(r.id, (from.get(r.id) || 0) | (1 << bit));
+  for (let bit = 0; 1 << bit <= unsure.length; bit++) {
+    const any = unsure.filter((b, i) => ((i + 1) >> bit) & 1);
+    const part = await pagefind.search(query, { filters: { ...filters, [BUNDLE]: { any } } });
+    for (const r of part.results) code.set(r.id, (code.get(r.id) || 0) | (1 << bit));
     if (isStale()) return [];
   }
   const first = new Map();
   for (const r of search.results) {
-    const b = String(from.get(r.id) || 0);
-    if (!first.has(b)) first.set(b, r);
+    const b = unsure[(code.get(r.id) || 0) - 1];
+    if (b !== undefined && !first.has(b)) first.set(b, r);
   }
   const nearest = terms.map(() => new Map()); // bundle -> longest common start, unfound terms
   for (const b of unsure) {
