@@ -209,7 +209,10 @@ async function run(query, refocus = null) {
     return;
   }
   if (id !== latest) return;
-  const dropped = await spuriousBundles(query, search, () => id !== latest);
+  let dropped = [];
+  try {
+    dropped = await spuriousBundles(query, search, () => id !== latest);
+  } catch (err) { /* the merged results as they came */ }
   if (id !== latest) return;
   if (dropped.length) search = await pagefind.search(query, filterOptions(dropped));
   if (id !== latest) return;
