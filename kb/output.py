@@ -2,8 +2,9 @@
 terminal (:mod:`kb.terminal`), plain lines anywhere else.
 
 Piped or redirected, ``kb event 9321`` prints a header line, then one hit per line,
-tab-separated (article, title, what matched, snippet), so that ``grep``, ``cut`` and ``awk`` work on
-it, and the answer does not wait for Rich to load (a third of a cold lookup's time).
+tab-separated (article, title, what matched, snippet), so that ``grep``, ``cut`` and
+``awk`` work on it, and the answer does not wait for Rich to load (a third of a cold
+lookup's time).
 The "N of about M" footer goes to standard error there, out of the data. This module
 imports nothing heavy; ``--json`` stays the form for programs.
 """
