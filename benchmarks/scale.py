@@ -81,16 +81,22 @@ def make_sources(target: Path, size: int) -> list[str]:
     while remaining > 0:
         folder = target / f"copy-{copy}"
         chosen = files[:remaining]
-        if not (folder / ".done").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
+        done = folder / ".done"
+        if not done.exists() or done.read_text().strip() != str(len(chosen)):
+            # Written aside and renamed when whole: a run cut off (or two runs at once)
+            # never leaves a folder that looks complete but is not.
+            aside = target / f".copy-{copy}-{os.getpid()}"
+            shutil.rmtree(aside, ignore_errors=True)
+            aside.mkdir(parents=True)
             for path in chosen:
                 number = int(path.stem[1:])
                 raw = path.read_bytes().decode("cp1252", "replace")
-                out = folder / path.parent.name / f"Q{number + copy * COPY_STEP}.TXT"
+                out = aside / path.parent.name / f"Q{number + copy * COPY_STEP}.TXT"
                 out.parent.mkdir(exist_ok=True)
                 out.write_bytes(variant(raw, number, copy).encode("cp1252", "replace"))
-            (folder / ".done").write_text("ok\n")
+            (aside / ".done").write_text(f"{len(chosen)}\n")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.rename(aside, folder)
         folders.append(str(folder))
         remaining -= len(chosen)
         copy += 1
