@@ -98,6 +98,13 @@ def compare_sets(name: str, fields: list[tuple[str, set, set, Counts]], misses: 
             )
 
 
+def found_sets(art: Article) -> tuple[set, set, set]:
+    """What a record gives, as the labels are compared: (source, ID) of its events, the
+    numbers of its related articles, the keys of its error codes."""
+    events = {((e.source or "").casefold(), e.event_id) for e in art.events}
+    return events, {r.number for r in art.related}, {_code_key(c.code) for c in art.error_codes}
+
+
 def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float], list[str]]:
     """Per-field figures over (gold, record) pairs, and a list of the misses."""
     n = 0
@@ -129,11 +136,9 @@ def score(pairs: Iterable[tuple[dict, Article | None]]) -> tuple[dict[str, float
             hits[key] += ok
             if not ok:
                 misses.append(f"{gid}: {key}")
-        got_ev = {((e.source or "").casefold(), e.event_id) for e in art.events}
+        got_ev, got_rel, got_err = found_sets(art)
         want_ev = {((e["source"] or "").casefold(), e["id"]) for e in gold["events"]}
-        got_rel = {r.number for r in art.related}
         want_rel = {int(r.lstrip("Q")) for r in gold["related"]}
-        got_err = {_code_key(c.code) for c in art.error_codes}
         want_err = {_code_key(c) for c in gold["error_codes"]}
         compare_sets(
             gid,

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.extraction import Counts, _code_key, compare_sets
+from benchmarks.extraction import Counts, _code_key, compare_sets, found_sets
 from kb.model import Article, IngestError
 from kb.readers import read_file
 
@@ -84,9 +84,7 @@ def score(results: list[tuple[dict, Article | None, str | None]]) -> tuple[dict,
             hits["steps"] += 1
         else:
             misses.append(f"{name}: steps {len(art.resolution_steps)} (wanted {label['steps']})")
-        got_ev = {((e.source or "").casefold(), e.event_id) for e in art.events}
-        got_rel = {r.number for r in art.related}
-        got_err = {_code_key(c.code) for c in art.error_codes}
+        got_ev, got_rel, got_err = found_sets(art)
         compare_sets(
             name,
             [

@@ -201,14 +201,7 @@ class KbSegmentWriter(SegmentWriter):
                 else:
                     for item in items:
                         add_post(item)
-                customval = fields.get(f"_stored_{fieldname}", value)
-                sv = customval if field.stored else None
-                perdocwriter.add_field(fieldname, field, sv, length)
-                column = field.column_type
-                if column and customval is not None:
-                    perdocwriter.add_column_value(
-                        fieldname, column, field.to_column_value(customval)
-                    )
+                _store_field(perdocwriter, field, fieldname, value, fields, length)
         except Exception:
             perdocwriter.cancel_doc()
             raise
@@ -241,12 +234,7 @@ class KbSegmentWriter(SegmentWriter):
             vitems = vformat.word_values(value, field.analyzer, mode="index")
             vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
             perdocwriter.add_vector_items(fieldname, field, vitems)
-        customval = fields.get(f"_stored_{fieldname}", value)
-        sv = customval if field.stored else None
-        perdocwriter.add_field(fieldname, field, sv, length)
-        column = field.column_type
-        if column and customval is not None:
-            perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        _store_field(perdocwriter, field, fieldname, value, fields, length)
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -260,6 +248,17 @@ class KbSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
         if pdr:
             pdr.close()
+
+
+def _store_field(perdocwriter, field, fieldname, value, fields, length) -> None:
+    """A field's stored value, length and column, as SegmentWriter.add_document ends
+    each field."""
+    customval = fields.get(f"_stored_{fieldname}", value)
+    sv = customval if field.stored else None
+    perdocwriter.add_field(fieldname, field, sv, length)
+    column = field.column_type
+    if column and customval is not None:
+        perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
 
 
 def _add_postings(fieldwriter: W3FieldWriter, schema, lengths: _Lengths | None, items) -> None:
