@@ -43,14 +43,20 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+def rebuilt_sample(root: Path, publish: bool = False) -> Path:
+    """The shipped sample archive copied into ``root`` and rebuilt (and published to
+    ``root/public`` with ``publish``); ``root``."""
+    shutil.copytree(ROOT / "articles", root / "articles")
+    for args in (["rebuild"], ["publish"]) if publish else (["rebuild"],):
+        result = run_kb(args, root)
+        assert result.returncode == 0, result.stderr
+    return root
+
+
 @pytest.fixture(scope="session")
 def sample_workspace(tmp_path_factory) -> Path:
     """A copy of the shipped sample archive, rebuilt once for the session."""
-    root = tmp_path_factory.mktemp("sample")
-    shutil.copytree(ROOT / "articles", root / "articles")
-    result = run_kb(["rebuild"], root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return rebuilt_sample(tmp_path_factory.mktemp("sample"))
 
 
 def run_kb(args: list[str], root: Path, **kwargs) -> subprocess.CompletedProcess:

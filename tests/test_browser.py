@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KB, ROOT, run_kb
+from conftest import KB, ROOT, rebuilt_sample, run_kb
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -32,10 +32,7 @@ def _browser_or_skip():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(ROOT / "articles", root / "articles")
-    assert run_kb(["rebuild"], root).returncode == 0
-    assert run_kb(["publish"], root).returncode == 0
+    root = rebuilt_sample(tmp_path_factory.mktemp("browser"), publish=True)
     from kb.serve import make_server
 
     httpd = make_server(root / "public", "127.0.0.1", 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import FIXTURES, ROOT, run_kb
+from conftest import FIXTURES, ROOT, rebuilt_sample, run_kb
 from sitecheck import broken_links
 
 
@@ -141,9 +141,7 @@ def test_capture_history_and_diff_on_the_article_page(site):
 
 
 def test_out_and_base_url_options(tmp_path):
-    root = tmp_path / "ws"
-    shutil.copytree(ROOT / "articles", root / "articles")
-    assert run_kb(["rebuild"], root).returncode == 0
+    root = rebuilt_sample(tmp_path / "ws")
     out = tmp_path / "www" / "kb"
     result = run_kb(["publish", "--out", str(out), "--base-url", "/kb/", "--no-search"], root)
     assert result.returncode == 0, result.stderr
@@ -202,9 +200,7 @@ def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatc
     from kb import publish, search_index
     from kb.archive import Workspace
 
-    root = tmp_path / "ws"
-    shutil.copytree(ROOT / "articles", root / "articles")
-    assert run_kb(["rebuild"], root).returncode == 0
+    root = rebuilt_sample(tmp_path)
     ws = Workspace(root)
     numbers = ws.record_numbers()
     # A budget that holds two records' estimate, whatever their text.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from urllib.parse import quote
 
 import pytest
 from test_browser import CHROMIUM, _browser_or_skip  # noqa: F401 - shared browser setup
 
-from conftest import ROOT, run_kb
+from conftest import rebuilt_sample
 
 
 def test_search_record_finds_events_and_codes_by_text_and_keeps_only_facet_filters(
@@ -32,11 +31,7 @@ def test_search_record_finds_events_and_codes_by_text_and_keeps_only_facet_filte
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search")
-    shutil.copytree(ROOT / "articles", root / "articles")
-    assert run_kb(["rebuild"], root).returncode == 0
-    assert run_kb(["publish"], root).returncode == 0
-    return root / "public"
+    return rebuilt_sample(tmp_path_factory.mktemp("search"), publish=True) / "public"
 
 
 def test_a_single_bundle_site_lists_no_extra_bundles(site):
