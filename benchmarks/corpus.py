@@ -73,11 +73,13 @@ def txt_path(number: int) -> Path:
     return txt_dir() / f"{number // 1000:03d}" / f"Q{number}.TXT"
 
 
-# Modules that only present what the workspace holds (pages, terminal output, the
-# site's search, event-log triage): changing them leaves the records and the index as
-# they are, so it does not make a cached workspace stale.
-PRESENTATION_ONLY = frozenset(
+# Modules that only read or present what the workspace holds (queries, pages, terminal
+# output, the site's search, event-log triage): changing them leaves the records and the
+# index as they are, so it does not make a cached workspace stale.
+READ_ONLY = frozenset(
     {
+        "indexer/query.py",
+        "indexer/ranking.py",
         "kb/cli.py",
         "kb/fast_markdown.py",
         "kb/lookup.py",
@@ -102,7 +104,7 @@ def code_fingerprint() -> str:
     for package in ("kb", "indexer"):
         for path in sorted((ROOT / package).rglob("*")):
             name = path.relative_to(ROOT).as_posix()
-            if not path.is_file() or "__pycache__" in name or name in PRESENTATION_ONLY:
+            if not path.is_file() or "__pycache__" in name or name in READ_ONLY:
                 continue
             if name.startswith("kb/eventlogs/") or path.suffix not in (".py", ".tsv", ".json"):
                 continue

@@ -31,6 +31,7 @@ functions.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import os
@@ -285,6 +286,7 @@ Node = tuple
 class Table:
     def __init__(self, index_dir: Path, manifest: dict):
         self.index_dir = Path(index_dir)
+        self.generation: int | None = manifest.get("generation")
         self.segments: list[_Segment] = []
         offset = 0
         try:
@@ -367,20 +369,25 @@ class Table:
             idf = math.log(self.doc_count_all / (self.doc_frequency(fieldname, word) + 1)) + 1
             avgfl = self.field_length(fieldname) / (self.doc_count_all or 1) or 1
             scorers[leaf] = (idf, avgfl)
-        found: list[Found] = []
+        # Each segment's best ``limit`` (score, -docnum, ...), then the best of those;
+        # ties go to the lower document number, as in Whoosh.
+        best: list[tuple] = []
         for segment in self.segments:
             lists = {}
             for leaf in leaves:
                 got = segment.postings(leaf[1], leaf[2])
                 lists[leaf] = got[1] if got else {}
             tree = _resolve(query, segment)
-            order = list(_leaves(tree))  # TermsCollector's term_matchers() order
-            for docnum in sorted(_docs(tree, lists)):
-                score = _score(tree, docnum, lists, scorers)
-                terms = [leaf[2] for leaf in order if docnum in lists[leaf]]
-                found.append(Found(segment.offset + docnum, segment.number(docnum), score, terms))
-        found.sort(key=lambda f: (-f.score, f.docnum))
-        hits = found[:limit]
+            scores = _scores(tree, lists, scorers)
+            top = heapq.nlargest(limit, scores.items(), key=lambda kv: (kv[1], -kv[0]))
+            best += [(score, -(segment.offset + d), d, segment, tree, lists) for d, score in top]
+        hits = []
+        for score, negative, docnum, segment, tree, lists in heapq.nlargest(
+            limit, best, key=lambda b: b[:2]
+        ):
+            order = _leaves(tree)  # TermsCollector's term_matchers() order
+            terms = [leaf[2] for leaf in order if docnum in lists[leaf]]
+            hits.append(Found(-negative, segment.number(docnum), score, terms))
         total = len(hits) if len(hits) < limit else max(len(hits), self._estimate(query))
         return hits, total
 
@@ -441,39 +448,25 @@ def _size(node: Node, segment: _Segment) -> int:
     raise NotCovered("nested query")  # the lookups only put terms inside an Or
 
 
-def _docs(node: Node, lists: dict) -> set[int]:
-    """The documents a matcher tree matches (an AndMaybe: those its first part does)."""
-    if node[0] == "term":
-        return set(lists[node])
-    if node[0] == "union":
-        return _docs(node[1], lists) | _docs(node[2], lists)
-    return _docs(node[1], lists)
-
-
-def _score(node: Node, docnum: int, lists: dict, scorers: dict) -> float | None:
-    """Whoosh's matcher-tree score of ``docnum`` (None: this part does not match)."""
+def _scores(node: Node, lists: dict, scorers: dict) -> dict[int, float]:
+    """Whoosh's matcher-tree score of every document the tree matches (an AndMaybe:
+    those its first part matches), a node at a time: the same additions in the same
+    order as the matchers make them, document by document."""
     kind = node[0]
     if kind == "term":
-        posting = lists[node].get(docnum)
-        if posting is None:
-            return None
-        tf, fl = posting
         idf, avgfl = scorers[node]
         # whoosh.scoring.bm25, the same operations in the same order
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-    if kind == "union":  # UnionMatcher.score
-        a = _score(node[1], docnum, lists, scorers)
-        b = _score(node[2], docnum, lists, scorers)
-        if a is None:
-            return b
-        if b is None:
-            return a
-        return a + b
-    a = _score(node[1], docnum, lists, scorers)  # AndMaybeMatcher.score
-    if a is None:
-        return None
-    b = _score(node[2], docnum, lists, scorers)
-    return a if b is None else a + b
+        return {
+            d: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+            for d, (tf, fl) in lists[node].items()
+        }
+    a = _scores(node[1], lists, scorers)
+    b = _scores(node[2], lists, scorers)
+    if kind == "union":  # UnionMatcher.score: a + b where both match
+        both = {d: a[d] + s for d, s in b.items() if d in a}
+        return a | b | both
+    # AndMaybeMatcher.score: the first part, plus the second where it matches
+    return {d: s if d not in b else s + b[d] for d, s in a.items()}
 
 
 _EVENT_WORD = re.compile(r"^(?:(?P<source>.+):)?(?P<id>\d{1,5})$", re.S)

@@ -15,7 +15,7 @@ from whoosh import collectors, index
 from whoosh import query as q
 from whoosh.query import qcore
 
-from indexer import message, ranking
+from indexer import lookup_table, message, ranking
 from indexer.build import INDEX_NAME
 from indexer.hits import Hit, event_key, record_snippet
 from indexer.schema import text_analyzer
@@ -56,19 +56,30 @@ _EVENT_WORD = re.compile(r"^(?:(?P<source>.+):)?(?P<id>\d{1,5})$", re.S)
 class Searcher:
     """One open index; cheap to keep and reuse for many queries."""
 
-    def __init__(self, index_dir: Path, load: Callable[[int], Article | None] | None = None):
-        """``load`` fetches a record by number (for snippets and spelling suggestions)."""
+    def __init__(
+        self,
+        index_dir: Path,
+        load: Callable[[int], Article | None] | None = None,
+        table: bool = True,
+    ):
+        """``load`` fetches a record by number (for snippets and spelling suggestions);
+        ``table``: answer event and error-code lookups from the lookup table when it
+        describes this index (the same answers, scored without Whoosh's matchers)."""
         if not index.exists_in(index_dir, indexname=INDEX_NAME):
             raise NoIndex(f"no index in {index_dir}; run 'kb rebuild' or 'kb add FILE'")
         self.load = load
+        self.index_dir = Path(index_dir)
         self.ix = index.open_dir(index_dir, indexname=INDEX_NAME)
         self.searcher = self.ix.searcher()
         self.segments = ranking.Segments(index_dir)
         self._ranked = ranking.supported(self.searcher)
         self._text_parser = None  # whoosh.qparser.MultifieldParser, made on first use
+        self._table: lookup_table.Table | None | bool = table  # opened on first use
 
     def close(self) -> None:
         self.segments.close()
+        if isinstance(self._table, lookup_table.Table):
+            self._table.close()
         self.searcher.close()
 
     def __enter__(self) -> Searcher:
@@ -93,7 +104,8 @@ class Searcher:
         term = event_key(source, event_id) if source else str(event_id)
         # Required: the event. Ranking: articles that name it in title or symptoms first.
         rank = q.Or([q.Term("title", str(event_id)), q.Term("symptoms", str(event_id))])
-        return self._run(q.AndMaybe(q.Term("events", term), rank), limit, ["event"])
+        query = q.AndMaybe(q.Term("events", term), rank)
+        return self._exact(query, limit, ["event"], "event", spec, source)
 
     def error(self, code: str, limit: int = 20) -> Result:
         keys = codes.query_keys(code)
@@ -105,7 +117,7 @@ class Searcher:
         for value in codes.interpret(code):
             printed.update(f.lower() for f in codes.notations(value) if " " not in f)
         rank = q.Or([q.Term(field, p) for p in sorted(printed) for field in ("title", "symptoms")])
-        return self._run(q.AndMaybe(required, rank), limit, ["error code"])
+        return self._exact(q.AndMaybe(required, rank), limit, ["error code"], "error", code)
 
     def search(
         self,
@@ -228,6 +240,37 @@ class Searcher:
                 if token.text == stem:
                     found[token.original] = found.get(token.original, 0) + 1
         return sorted(found, key=lambda w: -found[w]) or [stem]
+
+    def _exact(self, query: q.Query, limit: int, fixed: list[str], kind: str, *args) -> Result:
+        """An event or error-code lookup: from the lookup table when it holds every
+        term the query needs (:mod:`indexer.lookup_table` scores as Whoosh does, to the
+        last bit), else through Whoosh."""
+        table = self._lookup_table()
+        if table is not None:
+            try:
+                if kind == "event":
+                    found, total = table.event(*args, limit)
+                else:
+                    found, total = table.error(*args, limit)
+            except (ValueError, lookup_table.NotCovered):
+                pass
+            else:
+                hits = [
+                    self._hit(f.docnum, f.score, [("", word) for word in f.terms], fixed)
+                    for f in found
+                ]
+                return Result(hits=hits, total=total)
+        return self._run(query, limit, fixed)
+
+    def _lookup_table(self) -> lookup_table.Table | None:
+        if self._table is True:
+            found = lookup_table.open_table(self.index_dir)
+            generation = self.searcher.reader().generation()
+            if found is not None and found.generation != generation:
+                found.close()  # the index changed between opening the two
+                found = None
+            self._table = found
+        return self._table or None
 
     def _run(self, query: q.Query, limit: int, fixed: list[str] | None) -> Result:
         # Whoosh's default top-N collector replaces matchers on the fly and can drop

@@ -17,6 +17,7 @@ import heapq
 import itertools
 import pickle
 import zlib
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from indexer.schema import text_analyzer
 BODY = "body"
 DECODED_LISTS = 4000  # rarer words' decoded posting lists kept by an open searcher
 BOOSTS = ("title", "symptoms")
+VECTOR_MIN = 1000  # postings: lists this long are scored with NumPy
 
 
 @dataclass
@@ -55,16 +57,19 @@ class Segments:
             self._open[segment_id] = found
         return self._open[segment_id]
 
-    def postings(self, reader, sidecar: hotlists.Sidecar | None, word: str) -> tuple:
-        """A word's body postings (document numbers, weights) in one segment; lists not
-        in the sidecar are decoded once and kept (the most recent few thousand)."""
-        stored = sidecar.postings(BODY, word) if sidecar is not None else None
+    def postings(
+        self, reader, sidecar: hotlists.Sidecar | None, word: str, field: str = BODY
+    ) -> tuple:
+        """A word's postings (document numbers, weights) in one field of one segment;
+        lists not in the sidecar are decoded once and kept (the most recent few
+        thousand)."""
+        stored = sidecar.postings(field, word) if sidecar is not None else None
         if stored is not None:
             return stored
-        key = (reader.segment().segment_id(), word)
+        key = (reader.segment().segment_id(), field, word)
         found = self._decoded.pop(key, None)
         if found is None:
-            found = hotlists.decode(reader, BODY, word)
+            found = hotlists.decode(reader, field, word)
             if len(self._decoded) >= DECODED_LISTS:
                 del self._decoded[next(iter(self._decoded))]  # the least recently used
         self._decoded[key] = found
@@ -107,59 +112,131 @@ def top(
     """The ``limit`` best documents holding every word in the body (and, when
     ``allowed`` is given, among those document numbers), best first; and how many
     documents match in all."""
-    weighting = searcher.weighting
-    k1 = weighting.K1
     candidates: list[tuple[float, int, int, list]] = []  # score, -docnum, local, lists
     total = 0
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         sidecar = segments.sidecar(reader)
-        body = [_postings(reader, sidecar, BODY, w) for w in words]
-        if not all(body):
+        body = [segments.postings(reader, sidecar, w) for w in words]
+        if not all(ids for ids, _ in body):
             continue
-        docs = set(min(body, key=len)).intersection(*body)
-        if reader.has_deletions():
-            docs.difference_update(_deleted(reader))
+        keep = None
         if allowed is not None:
             end = offset + reader.doc_count_all()
-            docs.intersection_update(d - offset for d in allowed if offset <= d < end)
-        if not docs:
-            continue
-        total += len(docs)
-        scores = dict.fromkeys(docs, 0.0)
-        lists: list[tuple[str, str, dict]] = []
-        for field in (BODY, *BOOSTS):
-            b = weighting._field_B.get(field, weighting.B)
-            avgfl = searcher.avg_field_length(field) or 1
-            lengths = _lengths(reader, sidecar, field)
-            for i, word in enumerate(words):
-                posting = body[i] if field == BODY else _postings(reader, sidecar, field, word)
-                if not posting:
-                    continue
-                lists.append((field, word, posting))
-                idf = searcher.idf(field, word)
-                # Whoosh's bm25(), written out with the same operations in the same
-                # order, so each term's score is Whoosh's to the last bit.
-                for d in docs if field == BODY else docs.intersection(posting):
-                    tf = posting[d]
-                    scores[d] += idf * (
-                        (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[d] / avgfl))
-                    )
-        best = heapq.nlargest(limit, scores.items(), key=lambda kv: (kv[1], -kv[0]))
-        candidates += [(score, -(d + offset), d, lists) for d, score in best]
+            keep = {d - offset for d in allowed if offset <= d < end}
+        score = _score_arrays if min(len(ids) for ids, _ in body) >= VECTOR_MIN else _score_sets
+        count, best, lists = score(searcher, segments, reader, sidecar, words, body, keep, limit)
+        total += count
+        candidates += [(s, -(d + offset), d, lists) for d, s in best]
     ranked = []
     # Ties go to the lower document number, as in Whoosh.
     for score, negative, local, lists in heapq.nlargest(limit, candidates, key=lambda c: c[:2]):
-        terms = [(field, word) for field, word, posting in lists if local in posting]
+        terms = [(field, word) for field, word, ids in lists if _holds(ids, local)]
         ranked.append(Ranked(docnum=-negative, score=score, terms=terms))
     return ranked, total
 
 
-def _postings(reader, sidecar: hotlists.Sidecar | None, field: str, word: str) -> dict:
-    """docnum -> weight for one term in one segment (deleted documents may remain)."""
-    stored = sidecar.postings(field, word) if sidecar is not None else None
-    ids, weights = stored if stored is not None else hotlists.decode(reader, field, word)
-    return dict(zip(ids, weights, strict=True))
+def _score_sets(searcher, segments, reader, sidecar, words, body, keep, limit):
+    """One segment scored document by document: (matching documents, the ``limit``
+    best as (local docnum, score), the lists that matched as (field, word, ids))."""
+    weighting = searcher.weighting
+    k1 = weighting.K1
+    docs = set(min((ids for ids, _ in body), key=len)).intersection(*(ids for ids, _ in body))
+    if reader.has_deletions():
+        docs.difference_update(_deleted(reader))
+    if keep is not None:
+        docs.intersection_update(keep)
+    if not docs:
+        return 0, [], []
+    docs = sorted(docs)
+    scores = dict.fromkeys(docs, 0.0)
+    lists: list[tuple[str, str, array]] = []
+    for field in (BODY, *BOOSTS):
+        b = weighting._field_B.get(field, weighting.B)
+        avgfl = searcher.avg_field_length(field) or 1
+        lengths = _lengths(reader, sidecar, field)
+        for i, word in enumerate(words):
+            found = body[i] if field == BODY else segments.postings(reader, sidecar, word, field)
+            ids, weights = found
+            if not ids:
+                continue
+            lists.append((field, word, ids))
+            idf = searcher.idf(field, word)
+            place = 0
+            for d in docs:  # (ascending: each search starts where the last ended)
+                place = bisect_left(ids, d, place)
+                if place == len(ids):
+                    break
+                if ids[place] != d:
+                    continue
+                tf = weights[place]
+                # Whoosh's bm25(), written out with the same operations in the same
+                # order, so each term's score is Whoosh's to the last bit.
+                scores[d] += idf * (
+                    (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[d] / avgfl))
+                )
+    best = heapq.nlargest(limit, scores.items(), key=lambda kv: (kv[1], -kv[0]))
+    return len(docs), best, lists
+
+
+def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit):
+    """:func:`_score_sets` for long lists, with NumPy: the same operations in the same
+    order on float64 arrays (IEEE doubles, as Python's floats), so the same bits."""
+    import numpy as np
+
+    weighting = searcher.weighting
+    k1 = weighting.K1
+    arrays = [(np.asarray(ids, np.int64), np.asarray(w, np.float64)) for ids, w in body]
+    docs = min(arrays, key=lambda a: len(a[0]))[0]
+    for ids, _ in arrays:
+        if ids is not docs:
+            docs = np.intersect1d(docs, ids, assume_unique=True)
+    if reader.has_deletions():
+        docs = docs[~np.isin(docs, np.fromiter(_deleted(reader), np.int64))]
+    if keep is not None:
+        docs = docs[np.isin(docs, np.fromiter(keep, np.int64))]
+    if not len(docs):
+        return 0, [], []
+    scores = np.zeros(len(docs))
+    lists: list[tuple[str, str, array]] = []
+    for field in (BODY, *BOOSTS):
+        b = weighting._field_B.get(field, weighting.B)
+        avgfl = searcher.avg_field_length(field) or 1
+        lengths = None
+        for i, word in enumerate(words):
+            found = body[i] if field == BODY else segments.postings(reader, sidecar, word, field)
+            if not found[0]:
+                continue
+            lists.append((field, word, found[0]))
+            ids, weights = arrays[i] if field == BODY else map(np.asarray, found)
+            place = np.searchsorted(ids, docs).clip(max=len(ids) - 1)
+            held = ids[place] == docs  # (every document, in the body)
+            if lengths is None:
+                lengths = _length_array(reader, sidecar, field, docs)
+            tf = weights[place[held]].astype(np.float64)
+            idf = searcher.idf(field, word)
+            scores[held] += idf * (
+                (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[held] / avgfl))
+            )
+    # The best ``limit``, ties included, then ordered as Whoosh orders them.
+    if len(scores) > limit:
+        floor = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        chosen = np.flatnonzero(scores >= floor)
+    else:
+        chosen = np.arange(len(scores))
+    order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:limit]
+    best = [(int(d), float(s)) for d, s in zip(docs[order], scores[order], strict=True)]
+    return len(docs), best, lists
+
+
+def _length_array(reader, sidecar, field: str, docs):
+    """The field lengths of ``docs`` (a NumPy array of local document numbers)."""
+    import numpy as np
+
+    stored = sidecar.lengths(field) if sidecar is not None else None
+    if stored is not None:
+        return np.asarray(stored, np.float64)[docs]
+    return np.array([reader.doc_field_length(int(d), field, 1) or 0 for d in docs], np.float64)
 
 
 def _deleted(reader) -> frozenset[int]:

@@ -31,7 +31,7 @@ def whoosh_json(ws: Workspace, command: str, query: str, limit: int = 20) -> str
     """What `kb event/error QUERY --json` prints on the Whoosh path."""
     from indexer.query import Searcher, add_snippets
 
-    with Searcher(ws.index_dir, load=ws.load_record) as searcher:
+    with Searcher(ws.index_dir, load=ws.load_record, table=False) as searcher:
         result = getattr(searcher, command)(query, limit=limit)
     add_snippets(result, ws.load_record)
     out = {
