@@ -46,7 +46,8 @@ class Segments:
         self.index_dir = Path(index_dir)
         self._open: dict[str, hotlists.Sidecar | None] = {}
         self._chains: dict[tuple[str, str], _Chain | None] = {}
-        self._decoded: dict[tuple[str, str], tuple] = {}
+        self._decoded: dict[tuple, tuple] = {}
+        self._lengths: dict[tuple[str, str], object] = {}
 
     def sidecar(self, reader) -> hotlists.Sidecar | None:
         segment_id = reader.segment().segment_id()
@@ -74,6 +75,16 @@ class Segments:
                 del self._decoded[next(iter(self._decoded))]  # the least recently used
         self._decoded[key] = found
         return found
+
+    def lengths(self, reader, sidecar: hotlists.Sidecar | None, field: str):
+        """A segment's field lengths from its sidecar, as a NumPy array (kept), or None."""
+        key = (reader.segment().segment_id(), field)
+        if key not in self._lengths:
+            import numpy as np
+
+            stored = sidecar.lengths(field) if sidecar is not None else None
+            self._lengths[key] = None if stored is None else np.asarray(stored)
+        return self._lengths[key]
 
     def chain(self, reader, word: str) -> _Chain | None:
         """Where the blocks of a word's body postings lie (cached), or None."""
@@ -186,11 +197,20 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
 
     weighting = searcher.weighting
     k1 = weighting.K1
-    arrays = [(np.asarray(ids, np.int64), np.asarray(w, np.float64)) for ids, w in body]
-    docs = min(arrays, key=lambda a: len(a[0]))[0]
-    for ids, _ in arrays:
-        if ids is not docs:
-            docs = np.intersect1d(docs, ids, assume_unique=True)
+    size = reader.doc_count_all()
+
+    def spread(ids, weights):
+        """A list as one float64 per document of the segment (NaN: not in the list)."""
+        dense = np.full(size, np.nan)
+        dense[np.asarray(ids)] = np.asarray(weights)
+        return dense
+
+    dense = [spread(ids, weights) for ids, weights in body]
+    shortest = min(range(len(body)), key=lambda i: len(body[i][0]))
+    docs = np.asarray(body[shortest][0], np.int64)
+    for i, values in enumerate(dense):
+        if i != shortest:
+            docs = docs[~np.isnan(values[docs])]
     if reader.has_deletions():
         docs = docs[~np.isin(docs, np.fromiter(_deleted(reader), np.int64))]
     if keep is not None:
@@ -199,25 +219,27 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
         return 0, [], []
     scores = np.zeros(len(docs))
     lists: list[tuple[str, str, array]] = []
+    place = None  # document -> its place in ``docs`` (-1: not there)
     for field in (BODY, *BOOSTS):
         b = weighting._field_B.get(field, weighting.B)
         avgfl = searcher.avg_field_length(field) or 1
-        lengths = None
         for i, word in enumerate(words):
             found = body[i] if field == BODY else segments.postings(reader, sidecar, word, field)
             if not found[0]:
                 continue
             lists.append((field, word, found[0]))
-            ids, weights = arrays[i] if field == BODY else map(np.asarray, found)
-            place = np.searchsorted(ids, docs).clip(max=len(ids) - 1)
-            held = ids[place] == docs  # (every document, in the body)
-            if lengths is None:
-                lengths = _length_array(reader, sidecar, field, docs)
-            tf = weights[place[held]].astype(np.float64)
             idf = searcher.idf(field, word)
-            scores[held] += idf * (
-                (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[held] / avgfl))
-            )
+            if field == BODY:  # every document holds every body word
+                where, tf = slice(None), dense[i][docs]
+            else:  # the documents holding this word in this field: from its list
+                if place is None:
+                    place = np.full(size, -1, np.int64)
+                    place[docs] = np.arange(len(docs))
+                where = place[np.asarray(found[0])]
+                held = where >= 0
+                where, tf = where[held], np.asarray(found[1])[held].astype(np.float64)
+            length = _length_array(segments, reader, sidecar, field, docs[where])
+            scores[where] += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avgfl)))
     # The best ``limit``, ties included, then ordered as Whoosh orders them.
     if len(scores) > limit:
         floor = np.partition(scores, len(scores) - limit)[len(scores) - limit]
@@ -229,13 +251,13 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
     return len(docs), best, lists
 
 
-def _length_array(reader, sidecar, field: str, docs):
+def _length_array(segments: Segments, reader, sidecar, field: str, docs):
     """The field lengths of ``docs`` (a NumPy array of local document numbers)."""
     import numpy as np
 
-    stored = sidecar.lengths(field) if sidecar is not None else None
+    stored = segments.lengths(reader, sidecar, field)
     if stored is not None:
-        return np.asarray(stored, np.float64)[docs]
+        return stored[docs].astype(np.float64)
     return np.array([reader.doc_field_length(int(d), field, 1) or 0 for d in docs], np.float64)
 
 
