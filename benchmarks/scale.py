@@ -1,7 +1,7 @@
 """How cost grows with the archive: 14k, 56k, 112k and 224k articles.
 
     python -m benchmarks.scale [--sizes 14000,56000,112000,224000] [--no-publish]
-                               [--runs 7] [--queries 300] [--keep]
+                               [--runs 7] [--queries 300] [--keep] [--reuse]
 
 The corpus's 55,989 plain-text articles, repeated: copy k of article Q<n> is
 Q<n + k * 1,000,000>, its title and text varied (a copy mark and the title's words in
@@ -16,7 +16,9 @@ p99 <= 25 ms, cold <= 0.10 s, RSS <= 1.5 GB.
 
 ``--no-publish`` skips the site (it takes the longest); the table then says so.
 Workspaces live under ``--work`` (default a temporary folder) and are removed after
-each size unless ``--keep``.
+each size unless ``--keep``; ``--reuse`` then measures publish and lookups again on a
+kept workspace without ingesting it again (its row carries the earlier ingest figures,
+marked reused).
 """
 
 from __future__ import annotations
@@ -143,23 +145,31 @@ def warm(root: Path, count: int) -> tuple[float, float]:
 
 
 def measure(work: Path, size: int, args) -> dict:
-    sources = make_sources(work / "src", size)
     root = work / f"ws-{size}"
-    shutil.rmtree(root, ignore_errors=True)
-    ingest_s, ingest_rss, result = timed([KB, "add", "--root", str(root), *sources])
-    if result.returncode not in (0, 1):
-        raise RuntimeError(result.stderr[-2000:])
-    said = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    row = {
-        "size": size,
-        "kb_add_said": said,
-        "ingest_s": ingest_s,
-        "ingest_rss": ingest_rss,
-        "index_bytes": du(root / ".kb" / "index"),
-    }
+    ingested = work / f"ws-{size}.ingest.json"  # what the ingest of ``root`` measured
+    if args.reuse and ingested.exists() and (root / ".kb" / "index").is_dir():
+        row = json.loads(ingested.read_text()) | {"ingest_reused": True}
+    else:
+        sources = make_sources(work / "src", size)
+        shutil.rmtree(root, ignore_errors=True)
+        ingested.unlink(missing_ok=True)
+        ingest_s, ingest_rss, result = timed([KB, "add", "--root", str(root), *sources])
+        if result.returncode not in (0, 1):
+            raise RuntimeError(result.stderr[-2000:])
+        said = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        row = {
+            "size": size,
+            "kb_add_said": said,
+            "ingest_s": ingest_s,
+            "ingest_rss": ingest_rss,
+            "index_bytes": du(root / ".kb" / "index"),
+        }
+        if args.keep:
+            ingested.write_text(json.dumps(row) + "\n")
     if args.no_publish:
         row.update(publish_s=None, publish_rss=0, site_bytes=None)
     else:
+        shutil.rmtree(root / "public", ignore_errors=True)  # a whole publish, every time
         publish_s, publish_rss, result = timed([KB, "publish", "--root", str(root)])
         row.update(publish_s=publish_s, publish_rss=publish_rss, site_bytes=du(root / "public"))
     lookups = {
@@ -188,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300, help="warm queries")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the workspaces")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="a workspace kept by an earlier --keep run is not ingested again: its ingest"
+        " figures are that run's (the row says so); publish and lookups are measured anew",
+    )
     args = parser.parse_args(argv)
     if not corpus.available():
         print(f"corpus not found at {corpus.CORPUS}", file=sys.stderr)
@@ -207,11 +223,14 @@ def main(argv: list[str] | None = None) -> int:
         publish = f"{r['publish_s']:10.1f}" if r["publish_s"] is not None else f"{'skipped':>10}"
         site = f"{r['site_bytes'] / mb:8.0f}" if r["site_bytes"] is not None else f"{'-':>8}"
         print(
-            f"{r['size']:>9,} {r['ingest_s']:9.1f} {publish} {r['index_bytes'] / mb:9.0f} {site}"
+            f"{r['size']:>9,} {r['ingest_s']:8.1f}{'*' if r.get('ingest_reused') else ' '}"
+            f" {publish} {r['index_bytes'] / mb:9.0f} {site}"
             f" {r['peak_rss'] / mb:12.0f} {r['cold']['event']:11.3f} {r['cold']['error']:11.3f}"
             f" {r['cold']['show']:10.3f} {r['cold_whoosh_event']:13.3f}"
             f" {r['warm_p50'] * 1e3:12.1f} {r['warm_p99'] * 1e3:12.1f}"
         )
+    if any(r.get("ingest_reused") for r in rows):
+        print("* ingest measured by the earlier run that kept the workspace (--reuse)")
     by_size = {r["size"]: r for r in rows}
     ref, top = by_size.get(56000), rows[-1]
     summary = {"benchmark": "scale", "python_pass_s": python, "rows": rows}

@@ -7,22 +7,39 @@ table that answers exact lookups without it (:mod:`indexer.lookup_table`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+TYPE_CHECKING = False  # (not typing's: an exact lookup loads neither typing nor kb.model)
+if TYPE_CHECKING:
+    from kb.model import Article
 
-from kb import codes
-from kb.model import Article
 
-
-@dataclass
 class Hit:
-    id: str
-    number: int
-    title: str
-    score: float
-    matched: list[str] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)
-    snippet: str = ""
-    words: list[str] = field(default_factory=list)  # a pasted message's words it holds
+    """One article a query found; ``vars(hit)`` is its JSON form."""
+
+    def __init__(
+        self,
+        id: str,
+        number: int,
+        title: str,
+        score: float,
+        matched: list[str] | None = None,
+        terms: list[str] | None = None,
+        snippet: str = "",
+        words: list[str] | None = None,  # a pasted message's words it holds
+    ):
+        self.id = id
+        self.number = number
+        self.title = title
+        self.score = score
+        self.matched = matched if matched is not None else []
+        self.terms = terms if terms is not None else []
+        self.snippet = snippet
+        self.words = words if words is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Hit and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return f"Hit({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 def event_key(source: str | None, event_id: int) -> str:
@@ -36,15 +53,26 @@ def normal_source(source: str) -> str:
     return " ".join(source.split()).casefold().replace(",", " ")
 
 
+def event_snippet(events, terms: set[str]) -> str:
+    """The first of ``events`` ((source, event ID, message) triples) that a hit's
+    ``terms`` name, as its snippet ("" if none)."""
+    for source, event_id, message in events:
+        if {str(event_id), event_key(source, event_id)} & terms:
+            label = f"{source or 'event'} {event_id}"
+            return f"**{label}**: {message or ''}".strip()
+    return ""
+
+
 def record_snippet(article: Article, matched: list[str], terms: set[str]) -> str:
     """The event or error code of ``article`` that a hit matched, as its snippet
     ("" where the hit needs a text snippet instead)."""
     if "event" in matched:
-        for event in article.events:
-            if {str(event.event_id), event_key(event.source, event.event_id)} & terms:
-                label = f"{event.source or 'event'} {event.event_id}"
-                return f"**{label}**: {event.message or ''}".strip()
+        found = event_snippet(((e.source, e.event_id, e.message) for e in article.events), terms)
+        if found:
+            return found
     if "error code" in matched:
+        from kb import codes
+
         for code in article.error_codes:
             if set(codes.index_keys(code.code, code.value)) & terms:
                 return f"**{code.text}**"

@@ -38,11 +38,9 @@ import os
 import re
 import sqlite3
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.hits import Hit, event_key
-from kb import codes
 
 VERSION = 1
 MANIFEST = "lookup.json"
@@ -218,12 +216,14 @@ def problems(index_dir: Path) -> list[str]:
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass
 class Found:
-    docnum: int
-    number: int
-    score: float
-    terms: list[str]
+    """A document the table found: its number in the index, its article, its score and
+    the query words it holds."""
+
+    __slots__ = ("docnum", "number", "score", "terms")
+
+    def __init__(self, docnum: int, number: int, score: float, terms: list[str]):
+        self.docnum, self.number, self.score, self.terms = docnum, number, score, terms
 
 
 class NotCovered(Exception):
@@ -344,6 +344,8 @@ class Table:
 
     def error(self, code: str, limit: int) -> tuple[list[Found], int]:
         """As Searcher.error (raises ValueError where it raises QueryError)."""
+        from kb import codes
+
         keys = codes.query_keys(code)
         if not keys:
             raise ValueError(code)

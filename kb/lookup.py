@@ -163,6 +163,12 @@ def _record(state: Path, number: int) -> dict | None:
 def _snippet(record: dict, label: str, terms: set[str]) -> str | None:
     """indexer.query.add_snippets for an event or error-code hit (None: it would fall
     back to a text snippet)."""
+    if label == "event":  # from the stored record: kb.model is not loaded for this
+        from indexer.hits import event_snippet
+
+        events = record.get("events") or []
+        found = [(e.get("source"), e["event_id"], e.get("message")) for e in events]
+        return event_snippet(found, terms) or None
     from indexer.hits import record_snippet
     from kb.model import Article
 

@@ -183,9 +183,30 @@ def test_fast_path_imports_neither_whoosh_nor_typer_nor_rich(sample_ws):
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    assert lookup.run(sys.argv) == 0\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('whoosh', 'typer', 'rich')]\n"
-        "assert not bad, bad"
+        "assert not bad, bad\n"
+        # An event lookup does not need the article model (nor dataclasses, typing and
+        # the code catalog it brings): its snippet comes from the stored record.
+        "heavy = {'kb.model', 'kb.codes', 'dataclasses', 'typing'} & set(sys.modules)\n"
+        "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_searcher_answers_lookups_from_the_table_as_whoosh_does(sample_ws):
+    from indexer.query import Searcher
+
+    items = queries(sample_ws)
+    with (
+        Searcher(sample_ws.index_dir) as fast,
+        Searcher(sample_ws.index_dir, table=False) as slow,
+    ):
+        assert fast._lookup_table() is not None
+        for command, query in items:
+            for limit in (20, 1):
+                got = getattr(fast, command)(query, limit=limit)
+                want = getattr(slow, command)(query, limit=limit)
+                assert got.total == want.total, (command, query)
+                assert [vars(h) for h in got.hits] == [vars(h) for h in want.hits], query
 
 
 def test_parse_falls_back_on_what_it_does_not_know():
