@@ -250,17 +250,19 @@ def _attach_captures(site: Site, root: Path | None) -> None:
 
 
 def save_state(site: Site, out: Path) -> None:
-    data = [a.to_dict() for a in site.articles.values()]
-    atomic_write(out / STATE, json.dumps(data, ensure_ascii=False))
+    _write_state([a.to_dict() for a in site.articles.values()], out)
 
 
-def load_state(out: Path) -> dict[int, Article] | None:
-    """The article summaries the site was last written from, by number."""
+def _write_state(summaries: list[dict], out: Path) -> None:
+    atomic_write(out / STATE, json.dumps(summaries, ensure_ascii=False))
+
+
+def load_state(out: Path) -> dict[int, dict] | None:
+    """The article summaries the site was last written from (as stored), by number."""
     path = out / STATE
     if not path.is_file():
         return None
-    summaries = (Article.from_dict(d) for d in json.loads(path.read_text("utf-8")))
-    return {a.number: a for a in summaries}
+    return {d["number"]: d for d in json.loads(path.read_bytes())}
 
 
 def update(
@@ -280,9 +282,10 @@ def update(
     search box merges with the main one, so nothing else is re-indexed.
     """
     out = Path(out).resolve()
-    old = load_state(out)
-    if old is None:
+    stored = load_state(out)
+    if stored is None:
         return None
+    old = {n: Article.from_dict(d) for n, d in stored.items()}
     start = time.perf_counter()
     report = PublishReport()
     numbers = sorted(set(numbers))
@@ -345,7 +348,12 @@ def update(
         else:  # an article no longer archived: its old addresses go to 404.html
             for path, _ in redirect_pages(n, base_url):
                 (out / path).unlink(missing_ok=True)
-    save_state(site, out)
+    # Only the changed summaries are converted again; the others are written as read.
+    for n in numbers:
+        stored.pop(n, None)
+        if n in summaries:
+            stored[n] = summaries[n].to_dict()
+    _write_state([stored[n] for n in sorted(stored)], out)
     report.pages = len(report.written)
     report.articles = len(site.articles)
     report.seconds_pages = time.perf_counter() - start

@@ -71,18 +71,15 @@ class Site:
             for event in article.events:
                 source = event_source_slug(event.source)
                 site.event_sources.setdefault(source, event.source or "(no source given)")
-                if number not in events[(source, event.event_id)]:
-                    events[(source, event.event_id)].append(number)
+                _add(events[(source, event.event_id)], number)
             for code in article.error_codes:
                 key = code_key(code.code, code.value)
                 site.code_print.setdefault(key, (code.code, code.value))
-                if number not in code_map[key]:
-                    code_map[key].append(number)
+                _add(code_map[key], number)
             for product in article.products:
                 key = slug(product)
                 site.product_names.setdefault(key, product)
-                if number not in products[key]:
-                    products[key].append(number)
+                _add(products[key], number)
             if article.tag:
                 tags[article.tag].append(number)
         site.cited_by, site.events, site.codes = dict(cited_by), dict(events), dict(code_map)
@@ -97,3 +94,10 @@ class Site:
         if article:
             return article.title
         return self.cited_titles.get(number, "(not in this archive)")
+
+
+def _add(numbers: list[int], number: int) -> None:
+    """Append ``number`` once: articles come in ascending order, so a repeat within one
+    article can only be the last entry (no scan of lists thousands long)."""
+    if not numbers or numbers[-1] != number:
+        numbers.append(number)
