@@ -145,6 +145,25 @@ def test_updates_and_deletions_stay_exact(small_index):
     _check_all(index_dir)
 
 
+@pytest.mark.parametrize("sidecars", [True, False])
+def test_array_scoring_is_exact_with_and_without_sidecars(small_index, monkeypatch, sidecars):
+    # Every list through the NumPy path (long lists take it on real archives), with
+    # the field lengths from the sidecar or, without one, from Whoosh; then after
+    # updates and deletions.
+    index_dir, articles = small_index
+    monkeypatch.setattr(ranking, "VECTOR_MIN", 1)
+    if not sidecars:
+        for sidecar in index_dir.glob("hot-*.kbh"):
+            sidecar.unlink()
+    _check_all(index_dir)
+    build.update(index_dir, articles[:2])
+    build.remove(index_dir, [articles[-1].number])
+    if not sidecars:
+        for sidecar in index_dir.glob("hot-*.kbh"):
+            sidecar.unlink()
+    _check_all(index_dir)
+
+
 def test_missing_or_damaged_sidecar_falls_back_to_whoosh(small_index):
     index_dir, _ = small_index
     sidecars = sorted(index_dir.glob("hot-*.kbh"))
