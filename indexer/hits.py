@@ -63,6 +63,17 @@ def event_snippet(events, terms: set[str]) -> str:
     return ""
 
 
+def code_snippet(error_codes, terms: set[str]) -> str:
+    """The first of ``error_codes`` ((code, value, printed text) triples) that a hit's
+    ``terms`` name, as its snippet ("" if none)."""
+    from kb import codes
+
+    for code, value, text in error_codes:
+        if set(codes.index_keys(code, value)) & terms:
+            return f"**{text}**"
+    return ""
+
+
 def record_snippet(article: Article, matched: list[str], terms: set[str]) -> str:
     """The event or error code of ``article`` that a hit matched, as its snippet
     ("" where the hit needs a text snippet instead)."""
@@ -71,12 +82,12 @@ def record_snippet(article: Article, matched: list[str], terms: set[str]) -> str
         if found:
             return found
     if "error code" in matched:
+        found = code_snippet(((c.code, c.value, c.text) for c in article.error_codes), terms)
+        if found:
+            return found
+        # A code met by its name in the text (WSANO_DATA for 11004).
         from kb import codes
 
-        for code in article.error_codes:
-            if set(codes.index_keys(code.code, code.value)) & terms:
-                return f"**{code.text}**"
-        # A code met by its name in the text (WSANO_DATA for 11004).
         name = codes.name_matching(article.plain_text(), terms)
         if name:
             return f"**{name}**"

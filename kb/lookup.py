@@ -163,14 +163,20 @@ def _record(state: Path, number: int) -> dict | None:
 def _snippet(record: dict, label: str, terms: set[str]) -> str | None:
     """indexer.query.add_snippets for an event or error-code hit (None: it would fall
     back to a text snippet)."""
-    if label == "event":  # from the stored record: kb.model is not loaded for this
+    # From the stored record where it holds the answer: kb.model is not loaded for that.
+    if label == "event":
         from indexer.hits import event_snippet
 
         events = record.get("events") or []
         found = [(e.get("source"), e["event_id"], e.get("message")) for e in events]
         return event_snippet(found, terms) or None
-    from indexer.hits import record_snippet
-    from kb.model import Article
+    from indexer.hits import code_snippet, record_snippet
+
+    listed = [(c["code"], c.get("value"), c["text"]) for c in record.get("error_codes") or []]
+    found = code_snippet(listed, terms)
+    if found:
+        return found
+    from kb.model import Article  # a code met by its name in the text
 
     return record_snippet(Article.from_dict(record), [label], terms) or None
 

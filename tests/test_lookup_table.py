@@ -187,7 +187,13 @@ def test_fast_path_imports_neither_whoosh_nor_typer_nor_rich(sample_ws):
         # An event lookup does not need the article model (nor dataclasses, typing and
         # the code catalog it brings): its snippet comes from the stored record.
         "heavy = {'kb.model', 'kb.codes', 'dataclasses', 'typing'} & set(sys.modules)\n"
-        "assert not heavy, heavy"
+        "assert not heavy, heavy\n"
+        # An error-code lookup needs the code catalog, still not the article model.
+        "sys.argv[1:3] = ['error', '0x2AFC']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert lookup.run(sys.argv) == 0\n"
+        "heavy = {'kb.model', 'dataclasses', 'typing'} & set(sys.modules)\n"
+        "assert 'kb.codes' in sys.modules and not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
