@@ -57,6 +57,7 @@ def _init_worker(
         root=Path(root) if root else None,
         spill=Path(spill) if spill else None,
     )
+    gc.freeze()  # the site model lives as long as the worker: out of the collector's scans
 
 
 def _load(records: Path, number: int) -> Article:
