@@ -40,7 +40,10 @@ from kb.site_model import Site, code_key, event_source_slug, slug, summary
 
 # ------------------------------------------------------------------ the writer
 
-STATE = ".kbsite.json"  # the summaries a later incremental update starts from
+# The summaries a later incremental update starts from: one JSON object a line, so that
+# an update rewrites the lines of the articles it changed and copies the others as read.
+STATE = ".kbsite.jsonl"
+OLD_STATE = ".kbsite.json"  # one JSON array (sites published before the change)
 
 
 _WORKER: dict = {}
@@ -270,19 +273,38 @@ def _paused_gc():
 
 
 def save_state(site: Site, out: Path) -> None:
-    _write_state([a.to_dict() for a in site.articles.values()], out)
+    _write_state((_state_line(a) for a in site.articles.values()), out)
 
 
-def _write_state(summaries: list[dict], out: Path) -> None:
-    atomic_write(out / STATE, json.dumps(summaries, ensure_ascii=False))
+def _state_line(article: Article) -> str:
+    return json.dumps(article.to_dict(), ensure_ascii=False) + "\n"
 
 
-def load_state(out: Path) -> dict[int, dict] | None:
-    """The article summaries the site was last written from (as stored), by number."""
-    path = out / STATE
-    if not path.is_file():
+def _write_state(lines: Iterable[str], out: Path) -> None:
+    atomic_write(out / STATE, "".join(lines))
+    (out / OLD_STATE).unlink(missing_ok=True)
+
+
+def load_state(out: Path) -> dict[int, tuple[Article, str]] | None:
+    """The article summaries the site was last written from, by number, each with its
+    line as stored (None: no site to update)."""
+    found: dict[int, tuple[Article, str]] = {}
+    try:
+        with open(out / STATE, encoding="utf-8", newline="\n") as lines:
+            for line in lines:
+                article = Article.from_dict(json.loads(line))
+                found[article.number] = (article, line)
+        return found
+    except FileNotFoundError:
+        pass
+    try:
+        data = json.loads((out / OLD_STATE).read_bytes())
+    except FileNotFoundError:
         return None
-    return {d["number"]: d for d in json.loads(path.read_bytes())}
+    for d in data:
+        article = Article.from_dict(d)
+        found[article.number] = (article, json.dumps(d, ensure_ascii=False) + "\n")
+    return found
 
 
 def update(
@@ -304,9 +326,9 @@ def update(
     out = Path(out).resolve()
     with _paused_gc():
         stored = load_state(out)
-        if stored is None:
-            return None
-        old = {n: Article.from_dict(d) for n, d in stored.items()}
+    if stored is None:
+        return None
+    old = {n: article for n, (article, _) in stored.items()}
     start = time.perf_counter()
     report = PublishReport()
     numbers = sorted(set(numbers))
@@ -371,11 +393,12 @@ def update(
             for path, _ in redirect_pages(n, base_url):
                 (out / path).unlink(missing_ok=True)
     # Only the changed summaries are converted again; the others are written as read.
+    lines = {n: line for n, (_, line) in stored.items()}
     for n in numbers:
-        stored.pop(n, None)
+        lines.pop(n, None)
         if n in summaries:
-            stored[n] = summaries[n].to_dict()
-    _write_state([stored[n] for n in sorted(stored)], out)
+            lines[n] = _state_line(summaries[n])
+    _write_state((lines[n] for n in sorted(lines)), out)
     report.pages = len(report.written)
     report.articles = len(site.articles)
     report.seconds_pages = time.perf_counter() - start

@@ -42,3 +42,27 @@ def test_add_one_article_rewrites_only_what_it_touches(tmp_path):
     assert "KB279537" in seed.split('id="cited-by"')[1]
     bundles = json.loads((site / "static/bundles.json").read_text())
     assert len(bundles) == 1 and (site / bundles[0] / "pagefind-entry.json").exists()
+
+
+def test_update_reads_the_state_of_a_site_published_before_json_lines(tmp_path):
+    """A site whose state is the older one JSON array is updated the same way, and its
+    state is then written as JSON lines: a line per article, unchanged ones as they were."""
+    from kb import publish
+
+    root = tmp_path / "ws"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    (root / "articles" / "Q279537.TXT").unlink()
+    assert run_kb(["rebuild"], root).returncode == 0
+    assert run_kb(["publish"], root).returncode == 0
+    site = root / "public"
+    lines = (site / publish.STATE).read_text("utf-8").rstrip("\n").split("\n")
+    (site / publish.OLD_STATE).write_text(f"[{','.join(lines)}]", "utf-8")
+    (site / publish.STATE).unlink()
+
+    result = run_kb(["add", str(ROOT / "articles" / "Q279537.TXT")], root)
+    assert result.returncode == 0 and "pages rewritten" in result.stdout, result.stderr
+    assert not (site / publish.OLD_STATE).exists()
+    after = (site / publish.STATE).read_text("utf-8").rstrip("\n").split("\n")
+    numbers = [json.loads(line)["number"] for line in after]
+    assert numbers == sorted(numbers) and 279537 in numbers and len(after) == len(lines) + 1
+    assert set(lines) <= set(after)  # the others byte for byte
