@@ -11,6 +11,7 @@ each one is exercised against the hand-labelled gold articles by
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 from kb import codes, links
@@ -81,23 +82,86 @@ _EVENT_LIST_INTRO = re.compile(
 _CITATION_LINE = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:KB|Q)?\d{5,7}\b[ \t]*[-:]?[ \t]*[A-Za-z]")
 
 
+_DIGITS = re.compile(r"\d{1,5}")
+
+
 def extract_events(text: str) -> list[Event]:
     found: list[Event] = []
-    for block in _blocks(text):
-        found.extend(_events_in_block(block))
-    for match in _EVENT_PROSE.finditer(text):
-        if _CITATION_LINE.match(_line_of(text, match.start())):
-            continue  # "983385 Event ID 17 is logged ...": a cited article's title
-        for number in [match.group(1), *re.findall(r"\d{1,5}", match.group(2))]:
-            found.append(Event(source=None, event_id=int(number)))
-    for match in _EVENT_LIST_INTRO.finditer(text):
-        for number in re.findall(r"\d{1,5}", match.group(1)):
-            found.append(Event(source=None, event_id=int(number)))
+    if _may_hold_entries(text):
+        for block in _blocks(text):
+            found.extend(_events_in_block(block))
+    lower = text.lower()
+    if "event" in lower:  # both prose patterns hold the word (no other letters match it)
+        ascii_lower = lower if text.isascii() else None
+        for match in _finditer_at(_EVENT_PROSE, text, ascii_lower, ("event",)):
+            if _CITATION_LINE.match(_line_of(text, match.start())):
+                continue  # "983385 Event ID 17 is logged ...": a cited article's title
+            for number in [match.group(1), *_DIGITS.findall(match.group(2))]:
+                found.append(Event(source=None, event_id=int(number)))
+        for match in _finditer_at(_EVENT_LIST_INTRO, text, ascii_lower, ("following",)):
+            for number in _DIGITS.findall(match.group(1)):
+                found.append(Event(source=None, event_id=int(number)))
     return _merge_events(found)
 
 
+def _finditer_at(
+    pattern: re.Pattern[str], text: str, lower: str | None, words: tuple[str, ...]
+) -> list[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match begins with one of
+    ``words`` (as lower-case ASCII): the pattern is only tried where a word begins.
+    ``lower`` is ``text.lower()`` when the text is ASCII (so that its offsets are the
+    text's and its letters are the ones the pattern's IGNORECASE matches), else None,
+    and then the whole text is scanned."""
+    if lower is None:
+        return list(pattern.finditer(text))
+    starts: list[int] = []
+    for word in words:
+        at = lower.find(word)
+        while at >= 0:
+            starts.append(at)
+            at = lower.find(word, at + 1)
+    if len(words) > 1:
+        starts.sort()
+    found: list[re.Match[str]] = []
+    end = 0
+    for at in starts:
+        if at < end:
+            continue  # inside the last match: finditer resumes after it
+        match = pattern.match(text, at)
+        if match:
+            found.append(match)
+            end = match.end()
+    return found
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+# What every line _events_in_block reads an entry from holds: an "ID: 9321" field (also
+# one that _split_fields cuts out of a longer line: any field is a piece of a line) or a
+# whole "SOURCE 9321" line. Looked for from a literal character (the field's ":" or "=",
+# the line's newline), which is quicker than a pattern scanning the text for either.
+_FIELD_VALUES = (re.compile(r":\s*\d"), re.compile(r"=\s*\d"))
+_ID_NAME_END = re.compile(r"(?:id|identifier)\Z", re.I)
+_SOURCE_ID_AFTER_NEWLINE = re.compile(
+    r"\n[^\S\n]*[A-Z][A-Za-z0-9_]*[A-Z][A-Za-z0-9_]*[^\S\n]+\d{1,5}[^\S\n]*(?=\n|\Z)"
+)
+
+
+def _may_hold_entries(text: str) -> bool:
+    """False when no block of ``text`` has an Event Viewer entry or event-log line."""
+    for pattern in _FIELD_VALUES:
+        for match in pattern.finditer(text):
+            name_end = match.start()  # where an "id" or "identifier" would end
+            while name_end and text[name_end - 1].isspace():
+                name_end -= 1
+            if _ID_NAME_END.search(text, max(0, name_end - 10), name_end):
+                return True
+    return bool(_SOURCE_ID_AFTER_NEWLINE.search(text) or _SOURCE_ID_LINE.match(_line_of(text, 0)))
+
+
 def _blocks(text: str) -> list[list[str]]:
-    return [_split_fields(b.split("\n")) for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return [_split_fields(b.split("\n")) for b in _BLANK_LINES.split(text) if b.strip()]
 
 
 # Event Viewer fields run together on one line ("Event Type:Error Event Source:DCOM
@@ -237,7 +301,8 @@ _HEX_THEN_ERROR = re.compile(
     r"0[xX](?P<code>[0-9a-fA-F]{1,8})['\"\u201d]?\s+(?i:stop\s+(?:error|code)|bug\s*check|error\b)"
 )
 # Product-prefixed numbers, each in the form its product prints it, with the words
-# (in lower case) that a text must hold for the pattern to be tried at all.
+# (in lower case) that a text must hold for the pattern to be tried at all and the
+# text every match begins with (lower case: in any case; else as printed).
 _FAMILY_CODES = (
     (
         ("http",),
@@ -246,18 +311,20 @@ _FAMILY_CODES = (
             r"[45]\d\d(?:\.\d{1,3})?)\b(?!\.\d)",
             re.I,
         ),
+        ("http",),
     ),
-    (("asp",), re.compile(r"\b(?P<code>ASP\s?0\d{3})\b")),
-    (("msg",), re.compile(r"\b(?P<code>Msg\s+\d{1,6})(?=,\s*Level\s+\d)")),
+    (("asp",), re.compile(r"\b(?P<code>ASP\s?0\d{3})\b"), ("ASP",)),
+    (("msg",), re.compile(r"\b(?P<code>Msg\s+\d{1,6})(?=,\s*Level\s+\d)"), ("Msg",)),
     (
         ("time error",),
         re.compile(
             r"\b(?P<code>run-?\s?time\s+error\s*:?\s*['\"\u2018\u2019\u201c]?-?\d{1,10})\b", re.I
         ),
+        ("run",),
     ),
-    (("%%",), re.compile(r"(?<!%)(?P<code>%%\d{2,10})\b")),
+    (("%%",), re.compile(r"(?<!%)(?P<code>%%\d{2,10})\b"), ("%%",)),
     # DPM's messages: "(ID 104 Details: Access is denied (0x80070005))".
-    (("(id ",), re.compile(r"\(ID\s+(?P<code>\d{1,6})\s+Details\s*:")),
+    (("(id ",), re.compile(r"\(ID\s+(?P<code>\d{1,6})\s+Details\s*:"), ("(ID",)),
 )
 # A number beside its catalog name: "code 10(ERROR_BAD_ENVIRONMENT)",
 # "-1018 (JET_errReadVerifyFailure)", "JET_errInvalidObject (-1316)".
@@ -331,9 +398,13 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
             previous = text[match.start() - 1] if match.start() else " "
             if not (previous.isalnum() or previous == "_"):
                 out.append((pattern, match))
-    for words, pattern in _FAMILY_CODES:
+    ascii_lower = lower if text.isascii() else None
+    for words, pattern, starts in _FAMILY_CODES:
         if any(w in lower for w in words):
-            out.extend((pattern, m) for m in pattern.finditer(text))
+            if starts[0].islower():  # case-insensitive: the words as lower case shows them
+                out.extend((pattern, m) for m in _finditer_at(pattern, text, ascii_lower, starts))
+            else:
+                out.extend((pattern, m) for m in _finditer_at(pattern, text, text, starts))
     for match in _PAREN_NAME_OR_NUMBER.finditer(text):
         out.append((_PAREN_NAME_OR_NUMBER, match))
     return out
@@ -451,8 +522,14 @@ def _line_of(text: str, pos: int) -> str:
 
 _Q_REF = re.compile(r"(?<![\w/=-])(?:Q|KB)(\d{4,7})(?![\w]|\.[A-Za-z0-9])")
 _PHRASE_REF = re.compile(r"\barticles?\s+(?:numbers?|ids?)?\s*:?\s*(\d{5,7})\b", re.I)
-_LINE_REF = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:Q|KB)?(\d{5,7})\b[ \t]*[-:]?[ \t]*(\S.*)?$")
 _ARTICLE_ID_TITLE = re.compile(r"ARTICLE-ID\s*:\s*Q(\d+)\s*\n\s*TITLE\s*:\s*(.+)", re.I)
+# A line that starts with an article number (and maybe its title); and the same after a
+# newline, to find every such line of a text in one scan (blanks stay on their line).
+_LINE_REF = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:Q|KB)?(\d{5,7})\b[ \t]*[-:]?[ \t]*(\S.*)?$")
+_LINE_REF_AFTER_NEWLINE = re.compile(
+    r"\n[^\S\n]*(?:[-*\u2022][^\S\n]*)?(?:Q|KB)?(\d{5,7})\b[ \t]*[-:]?[ \t]*(\S.*)?$", re.M
+)
+_EXPLICIT_REF_LINE = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:Q|KB)\d")
 
 
 def extract_related(
@@ -461,30 +538,28 @@ def extract_related(
     """Every other KB article the text cites, in order of first appearance, with titles."""
     order: list[tuple[int, int]] = []  # (position, number)
     titles: dict[int, str] = {}
-    for match in _Q_REF.finditer(text):
+    # _Q_REF matches begin at a "Q" or a "KB" (case as printed: the pattern has no flags).
+    for match in _finditer_at(_Q_REF, text, text, ("Q", "KB")):
         order.append((match.start(), int(match.group(1))))
     # Support-site addresses printed in the text, by the pattern set kb links uses (the
     # numbered shapes above are read already; addresses are rare, the guard is cheap).
     if "support.microsoft.com" in text or "SUPPORT.MICROSOFT.COM" in text:
         for ref in links.find_references(text):
             order.append((ref.start, ref.number))
-    for match in _PHRASE_REF.finditer(text):
+    ascii_lower = text.lower() if text.isascii() else None
+    for match in _finditer_at(_PHRASE_REF, text, ascii_lower, ("article",)):
         order.append((match.start(1), int(match.group(1))))
-    for block in re.split(r"\n\s*\n", text):
-        for line in block.split("\n"):
-            m = _LINE_REF.match(line)
-            if not m:
-                continue
-            is_explicit = bool(re.match(r"^\s*(?:[-*\u2022]\s*)?(?:Q|KB)\d", line))
-            if not is_explicit and not _introduced_as_article(text, text.find(line)):
-                continue
-            number = int(m.group(1))
-            if not is_explicit:
-                order.append((text.find(line), number))
-            title = _clean_title(m.group(2))
-            if title:
-                titles.setdefault(number, title)
-    for match in _ARTICLE_ID_TITLE.finditer(text):
+    for line, m in _line_refs(text):
+        is_explicit = bool(_EXPLICIT_REF_LINE.match(line))
+        if not is_explicit and not _introduced_as_article(text, text.find(line)):
+            continue
+        number = int(m.group(1))
+        if not is_explicit:
+            order.append((text.find(line), number))
+        title = _clean_title(m.group(2))
+        if title:
+            titles.setdefault(number, title)
+    for match in _finditer_at(_ARTICLE_ID_TITLE, text, ascii_lower, ("article-id",)):
         titles.setdefault(int(match.group(1)), _clean_title(match.group(2)) or "")
     for hint in hints or []:
         order.append(
@@ -498,6 +573,16 @@ def extract_related(
             continue
         seen[number] = Related(id=kb_id(number), number=number, title=titles.get(number) or None)
     return list(seen.values())
+
+
+def _line_refs(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each line of ``text`` that _LINE_REF matches, with the match, in order."""
+    first = _line_of(text, 0)
+    match = _LINE_REF.match(first)
+    if match:
+        yield first, match
+    for match in _LINE_REF_AFTER_NEWLINE.finditer(text):
+        yield _line_of(text, match.start() + 1), match
 
 
 def _introduced_as_article(text: str, pos: int) -> bool:
