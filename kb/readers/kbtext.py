@@ -34,6 +34,10 @@ _NUMBERED = re.compile(r"^( *)(\d{1,2})[.)]( +)(\S.*)$")
 _LETTERED = re.compile(r"^( *)([a-z])[.)]( +)(\S.*)$")
 _BULLET = re.compile(r"^( *)([-*\u00b7\u2022o])( +)(\S.*)$")
 _TRAILER = re.compile(r"^(Keywords|Technology|Version|Issue type|Platform)\s*:(.*)$")
+_Q_NUMBER = re.compile(r"Q(\d+)")
+_DATE = re.compile(r"\d{1,2}-[A-Z]{3}-\d{4}", re.I)
+_APPLIES_TO = re.compile(r"information in this article applies to", re.I)
+_APPLIES_TO_ITEM = re.compile(r"^\s*[-*\u00b7]\s+(.*\S)")
 
 
 def sniff(text: str) -> bool:
@@ -46,8 +50,12 @@ def read(data: bytes) -> Draft:
 
 
 def parse(text: str, title: str | None = None, fmt: str = FORMAT) -> Draft:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8).split("\n")
-    lines = [line.rstrip().replace("\u00a0", " ") for line in lines]
+    text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8)
+    # A no-break space becomes a space; both are blanks to rstrip, so doing it first
+    # leaves every line as replacing it after the rstrip would.
+    if "\u00a0" in text:
+        text = text.replace("\u00a0", " ")
+    lines = [line.rstrip() for line in text.split("\n")]
     draft = Draft(format=fmt)
     body_start = _read_header(lines, draft)
     if title:
@@ -70,9 +78,9 @@ def _read_header(lines: list[str], draft: Draft) -> int:
             continue
         key, value = match.group(1), match.group(2).strip()
         if key in ("DOCUMENT", "Article"):
-            number = re.search(r"Q(\d+)", value)
+            number = _Q_NUMBER.search(value)
             draft.number = int(number.group(1)) if number else None
-            date = re.search(r"\d{1,2}-[A-Z]{3}-\d{4}", value, re.I)
+            date = _DATE.search(value)
             if date:
                 draft.modified = extract.iso_date(date.group(0))
         elif key == "TITLE":
@@ -90,7 +98,7 @@ def _read_header(lines: list[str], draft: Draft) -> int:
 
 def _split_trailer(body: list[str]) -> tuple[list[str], list[str]]:
     """Cut the body at the ===== line before the Keywords/Technology block."""
-    seps = [i for i, line in enumerate(body) if _SEPARATOR.match(line)]
+    seps = [i for i, line in enumerate(body) if "=" * 20 in line and _SEPARATOR.match(line)]
     for i in reversed(seps):
         after = [line for line in body[i + 1 : i + 8] if line.strip()]
         if after and _TRAILER.match(after[0].strip()):
@@ -111,12 +119,16 @@ def _read_trailer(trailer: list[str], draft: Draft) -> None:
 
 def _drop_applies_to(body: list[str], draft: Draft) -> list[str]:
     """Take the 'The information in this article applies to:' block out as products."""
-    for i, line in enumerate(body[:60]):
-        if re.search(r"information in this article applies to", line, re.I):
+    head = body[:60]
+    # The phrase has no line break in it: the head as one text holds it only if a line does.
+    if not _APPLIES_TO.search("\n".join(head)):
+        return body
+    for i, line in enumerate(head):
+        if _APPLIES_TO.search(line):
             end = i + 1
             products: list[str] = []
             while end < len(body) and not _DASH_RULE.match(body[end]):
-                item = re.match(r"^\s*[-*\u00b7]\s+(.*\S)", body[end])
+                item = _APPLIES_TO_ITEM.match(body[end])
                 if item:
                     products.append(item.group(1))
                 elif products and body[end].strip() and body[end].startswith("   "):
@@ -138,15 +150,19 @@ def _is_heading(lines: list[str], i: int) -> bool:
     if not line.strip() or line.startswith(" ") or len(line) > 60:
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if re.fullmatch(r"=+", nxt.strip()) and abs(len(nxt.strip()) - len(line.strip())) <= 3:
+    under = nxt.strip()
+    if _is_rule(under, "=", 1) and abs(len(under) - len(line.strip())) <= 3:
         return not line.rstrip().endswith((".", ","))
     prev = lines[i - 1] if i > 0 else ""
     return (
-        line.strip().isupper()
-        and section_kind(line) is not None
-        and not prev.strip()
-        and not nxt.strip()
+        line.strip().isupper() and not under and not prev.strip() and section_kind(line) is not None
     )
+
+
+def _is_rule(stripped: str, char: str, least: int) -> bool:
+    """Whether ``stripped`` is ``char`` repeated at least ``least`` times (as the
+    pattern ``=+`` or ``-{3,}`` matches a whole line)."""
+    return len(stripped) >= least and not stripped.strip(char)
 
 
 def _sections(body: list[str]) -> list[DraftSection]:
@@ -154,16 +170,20 @@ def _sections(body: list[str]) -> list[DraftSection]:
     current: list[str] = []
     heading: str | None = None
     i = 0
-    while i < len(body):
-        if _is_heading(body, i):
+    count = len(body)
+    while i < count:
+        line = body[i]
+        # A heading is a line of at most 60 characters at the margin (checked first here:
+        # most lines are not).
+        if line and len(line) <= 60 and line[0] != " " and _is_heading(body, i):
             _close(sections, heading, current)
-            heading, current = body[i].strip(), []
-            i += 2 if i + 1 < len(body) and body[i + 1].strip().startswith("=") else 1
+            heading, current = line.strip(), []
+            i += 2 if i + 1 < count and body[i + 1].strip().startswith("=") else 1
             continue
-        if _SEPARATOR.match(body[i]) and not sections and heading is None:
+        if heading is None and not sections and _SEPARATOR.match(line):
             i += 1
             continue
-        current.append(body[i])
+        current.append(line)
         i += 1
     _close(sections, heading, current)
     return sections
@@ -183,6 +203,11 @@ def _close(sections: list[DraftSection], heading: str | None, lines: list[str]) 
 
 def _item_match(line: str) -> tuple[int, int, bool, bool, str] | None:
     """(marker indent, content indent, ordered, numeric, text) if the line starts an item."""
+    # Every item marker is followed by "." or ")" (after one or two characters) or by a
+    # space: lines with neither there (most lines) start no item.
+    rest = line.lstrip(" ")
+    if rest[1:2] not in _AFTER_MARKER and rest[2:3] not in _AFTER_NUMBER:
+        return None
     for pattern, ordered, numeric in (
         (_NUMBERED, True, True),
         (_LETTERED, False, False),
@@ -197,6 +222,10 @@ def _item_match(line: str) -> tuple[int, int, bool, bool, str] | None:
                 return None
             return marker_indent, content, ordered, numeric, text
     return None
+
+
+_AFTER_MARKER = (".", ")", " ")
+_AFTER_NUMBER = (".", ")")
 
 
 def _indent(line: str) -> int:
@@ -266,9 +295,15 @@ _FIELD_LINE = re.compile(r"^\s*[A-Za-z][\w /()-]{0,30}\s*[:=]\s*\S")
 def _paragraph(chunk: list[str]) -> bl.Para:
     """Lines of prose are one paragraph; 'Field: value' lines (an Event Viewer entry
     printed at paragraph indent) keep their line breaks."""
-    if len(chunk) > 1 and sum(bool(_FIELD_LINE.match(x)) for x in chunk) >= 2:
+    if len(chunk) > 1 and _field_lines(chunk) >= 2:
         return bl.Para([x.strip() for x in chunk])
-    return bl.Para([" ".join(x.strip() for x in chunk)])
+    return bl.Para([" ".join([x.strip() for x in chunk])])
+
+
+def _field_lines(chunk: list[str]) -> int:
+    """How many lines of ``chunk`` are 'Field: value' lines (only one with a ":" or "="
+    can be)."""
+    return sum(1 for x in chunk if ("=" in x or ":" in x) and _FIELD_LINE.match(x))
 
 
 def _restarts(current: bl.ListBlock, line: str) -> bool:
@@ -300,11 +335,13 @@ def _chunks(group: list[str]) -> list[list[str]]:
     if _is_subheading(group):
         return [group]
     first_item = _item_match(group[0])
-    if not first_item and min(_indent(x) for x in group) >= 2:
+    if not first_item and all(x.startswith("  ") for x in group):
         return [group]  # an indented message block stays whole
+    items = [_item_match(line) for line in group]
+    if not any(items):
+        return [group]  # no line starts an item: nowhere to split
     chunks: list[list[str]] = []
-    for line in group:
-        item = _item_match(line)
+    for line, item in zip(group, items, strict=True):
         if (
             chunks
             and item
@@ -323,11 +360,10 @@ def _chunks(group: list[str]) -> list[list[str]]:
 
 
 def _is_subheading(chunk: list[str]) -> bool:
-    return (
-        len(chunk) >= 2
-        and bool(re.fullmatch(r"-{3,}", chunk[1].strip()))
-        and abs(len(chunk[1].strip()) - len(chunk[0].strip())) <= 3
-    )
+    if len(chunk) < 2:
+        return False
+    under = chunk[1].strip()
+    return _is_rule(under, "-", 3) and abs(len(under) - len(chunk[0].strip())) <= 3
 
 
 def _dedent(chunk: list[str]) -> str:
