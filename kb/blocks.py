@@ -50,8 +50,13 @@ _LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+=~-]|\d+[.)])")
 
 def md_escape(text: str) -> str:
     """Escape text so Markdown renders it literally."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START_SPECIAL.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    if _MD_SPECIAL.search(text):  # most lines have nothing to escape: no substitution
+        text = _MD_SPECIAL.sub(r"\\\1", text)
+    # The pattern is anchored at the start (no MULTILINE), so it replaces one match at most.
+    start = _LINE_START_SPECIAL.match(text)
+    if start:
+        text = start.group(1) + "\\" + start.group(2) + text[start.end() :]
+    return text
 
 
 def to_markdown(blocks: list[Block], indent: str = "") -> str:
@@ -102,7 +107,7 @@ def to_text(blocks: list[Block]) -> str:
 def item_text(item: list[Block]) -> str:
     """The text of a list item without its nested lists, on one line."""
     own = [b for b in item if not isinstance(b, ListBlock)]
-    return re.sub(r"\s+", " ", to_text(own)).strip()
+    return " ".join(to_text(own).split())  # as re.sub(r"\s+", " ", ...).strip()
 
 
 def steps_from(blocks: list[Block]) -> list[Step]:
