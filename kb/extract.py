@@ -357,6 +357,8 @@ _ANCHORED = (
     (_TOOL_AFTER_CUE, ("warning", "compiler", "linker"), 0, 40),
     (_TOOL_BEFORE_CUE, ("error", "warning"), 14, 30),
 )
+_DIGIT = re.compile(r"\d")
+_HEX8_RUN = re.compile(r"[0-9a-fA-F]{8}")  # as [0-9a-f] under IGNORECASE: no other letter
 # Patterns that start at a line: tried on the lines that hold their word.
 _LINE_ANCHORED = ((_ERROR_PREFIX, "error"), (_TOOL_CODE, ":"))
 
@@ -376,15 +378,22 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
                     start -= 1
                 while end < size and not text[end].isspace():
                     end += 1
-                for match in pattern.finditer(text, start, end):
-                    if match.start() not in seen:
-                        seen.add(match.start())
-                        out.append((pattern, match))
+                # Every code these patterns take has a digit, but for _HEX8 (eight hex
+                # digits, maybe all letters): a window with neither holds no match.
+                if _DIGIT.search(text, start, end) or (
+                    pattern is _CUED_CODE and _HEX8_RUN.search(text, start, end)
+                ):
+                    for match in pattern.finditer(text, start, end):
+                        if match.start() not in seen:
+                            seen.add(match.start())
+                            out.append((pattern, match))
                 at = lower.find(word, at + 1)
+    aligned = len(lower) == size  # the lower-case text has the text's offsets
     for pattern, word in _LINE_ANCHORED:
         lines: set[int] = set()
-        at = lower.find(word)
-        while at >= 0:
+        for at in _places(lower, word):
+            if pattern is _TOOL_CODE and aligned and not _after_code(text, at):
+                continue  # the line is tried at a colon that can end its code, if any
             line_start = text.rfind("\n", 0, at) + 1
             if line_start not in lines:
                 lines.add(line_start)
@@ -392,7 +401,6 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
                 match = pattern.match(text, line_start, line_end if line_end >= 0 else size)
                 if match:
                     out.append((pattern, match))
-            at = lower.find(word, at + 1)
     for pattern in (_FAILURE_HEX, _HEX_THEN_ERROR):
         for match in pattern.finditer(text):
             previous = text[match.start() - 1] if match.start() else " "
@@ -400,7 +408,7 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
                 out.append((pattern, match))
     ascii_lower = lower if text.isascii() else None
     for words, pattern, starts in _FAMILY_CODES:
-        if any(w in lower for w in words):
+        if any(map(lower.__contains__, words)):
             if starts[0].islower():  # case-insensitive: the words as lower case shows them
                 out.extend((pattern, m) for m in _finditer_at(pattern, text, ascii_lower, starts))
             else:
@@ -408,6 +416,20 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
     for match in _PAREN_NAME_OR_NUMBER.finditer(text):
         out.append((_PAREN_NAME_OR_NUMBER, match))
     return out
+
+
+def _after_code(text: str, colon: int) -> bool:
+    """Whether the colon at ``colon`` can be the one after a _TOOL_CODE code (which ends
+    in a digit, blanks or tabs between)."""
+    return colon > 0 and (text[colon - 1] in " \t" or text[colon - 1].isdecimal())
+
+
+def _places(lower: str, word: str) -> Iterator[int]:
+    """Where ``word`` occurs in ``lower``, in order."""
+    at = lower.find(word)
+    while at >= 0:
+        yield at
+        at = lower.find(word, at + 1)
 
 
 def extract_error_codes(text: str) -> list[ErrorCode]:

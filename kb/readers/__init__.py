@@ -109,7 +109,12 @@ def load(path: str | os.PathLike[str]) -> bytes:
                 f"file is {size / 2**20:.1f} MB; one KB article is at most {MAX_BYTES // 2**20} MB"
             )
         with open(path, "rb") as handle:
-            return handle.read(MAX_BYTES + 1)
+            # At most MAX_BYTES + 1 bytes, as one read of that size gives, without asking
+            # for a buffer of that size for every small file.
+            data = handle.read(size + 1)
+            if len(data) > size:  # it grew since
+                data += handle.read(MAX_BYTES + 1 - len(data))
+            return data
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
 

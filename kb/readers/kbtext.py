@@ -228,10 +228,6 @@ _AFTER_MARKER = (".", ")", " ")
 _AFTER_NUMBER = (".", ")")
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def text_blocks(lines: list[str]) -> list[bl.Block]:
     """Turn space-laid-out KB text into blocks: paragraphs, lists, message blocks."""
     root: list[bl.Block] = []
@@ -239,9 +235,8 @@ def text_blocks(lines: list[str]) -> list[bl.Block]:
     stack: list[tuple[bl.ListBlock, int, int, bool]] = []
     groups = _groups(lines)
     for group in groups:
-        for chunk in _chunks(group):
+        for chunk, item in _chunks(group):
             first = chunk[0]
-            item = _item_match(first)
             if _is_subheading(chunk):
                 stack.clear()
                 root.append(bl.Heading(chunk[0].strip()))
@@ -273,7 +268,7 @@ def text_blocks(lines: list[str]) -> list[bl.Block]:
                     root.append(new_list)
                 stack.append((new_list, marker, content, ordered))
                 continue
-            indent = min(_indent(x) for x in chunk if x.strip())
+            indent = _least_indent(chunk)
             while stack and indent < stack[-1][2] - 1:
                 stack.pop()
             base = stack[-1][2] if stack else 0
@@ -281,9 +276,9 @@ def text_blocks(lines: list[str]) -> list[bl.Block]:
             if indent >= base + 2:
                 if target and isinstance(target[-1], bl.Code):
                     # Blank lines inside one listing or message sequence: one block.
-                    target[-1] = bl.Code(target[-1].text + "\n\n" + _dedent(chunk))
+                    target[-1] = bl.Code(target[-1].text + "\n\n" + _dedent(chunk, indent))
                 else:
-                    target.append(bl.Code(_dedent(chunk)))
+                    target.append(bl.Code(_dedent(chunk, indent)))
             else:
                 target.append(_paragraph(chunk))
     return root
@@ -330,32 +325,35 @@ def _groups(lines: list[str]) -> list[list[str]]:
     return groups
 
 
-def _chunks(group: list[str]) -> list[list[str]]:
-    """Split a blank-line group where a new list item starts on a line of its own."""
+_Item = tuple[int, int, bool, bool, str]
+
+
+def _chunks(group: list[str]) -> list[tuple[list[str], _Item | None]]:
+    """Split a blank-line group where a new list item starts on a line of its own; each
+    chunk with the item its first line starts (None for a sub-heading's group, which is
+    read as one)."""
     if _is_subheading(group):
-        return [group]
+        return [(group, None)]
     first_item = _item_match(group[0])
     if not first_item and all(x.startswith("  ") for x in group):
-        return [group]  # an indented message block stays whole
-    items = [_item_match(line) for line in group]
+        return [(group, first_item)]  # an indented message block stays whole
+    items = [first_item, *map(_item_match, group[1:])]
     if not any(items):
-        return [group]  # no line starts an item: nowhere to split
-    chunks: list[list[str]] = []
+        return [(group, None)]  # no line starts an item: nowhere to split
+    chunks: list[tuple[list[str], _Item | None]] = []
     for line, item in zip(group, items, strict=True):
-        if (
-            chunks
-            and item
+        if chunks and (
+            item
             and (first_item is None or item[0] <= first_item[1])
-            or chunks
-            and not item
+            or not item
             and not line.startswith(" ")
-            and _item_match(chunks[-1][0])
+            and chunks[-1][1]  # the item of the line the last chunk starts with
         ):
-            chunks.append([line])
+            chunks.append(([line], item))
         elif chunks:
-            chunks[-1].append(line)
+            chunks[-1][0].append(line)
         else:
-            chunks.append([line])
+            chunks.append(([line], item))
     return chunks
 
 
@@ -366,6 +364,11 @@ def _is_subheading(chunk: list[str]) -> bool:
     return _is_rule(under, "-", 3) and abs(len(under) - len(chunk[0].strip())) <= 3
 
 
-def _dedent(chunk: list[str]) -> str:
-    indent = min(_indent(x) for x in chunk if x.strip())
-    return "\n".join(x[indent:] for x in chunk)
+def _least_indent(chunk: list[str]) -> int:
+    """The smallest indent of a chunk's lines (never blank: _groups leaves those out)."""
+    return min([len(x) - len(x.lstrip(" ")) for x in chunk])
+
+
+def _dedent(chunk: list[str], indent: int) -> str:
+    """The chunk's lines without their common ``indent``, one text."""
+    return "\n".join([x[indent:] for x in chunk])
