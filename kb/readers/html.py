@@ -290,7 +290,7 @@ def _choose_title(
         return None, _clean(hint_title)
     if tag_title and _title_like(tag_title):
         return None, tag_title
-    return (candidates[0] if candidates else (None, None))
+    return candidates[0] if candidates else (None, None)
 
 
 def _line_title(line: str) -> str | None:
@@ -734,8 +734,4 @@ def _is_layout(table: Tag) -> bool:
 
 def _cells(table: Tag) -> list[Tag]:
     """The table's own cells (not those of nested tables), in reading order."""
-    return [
-        cell
-        for cell in table.find_all(["td", "th"])
-        if cell.find_parent("table") is table
-    ]
+    return [cell for cell in table.find_all(["td", "th"]) if cell.find_parent("table") is table]
