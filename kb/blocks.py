@@ -45,13 +45,14 @@ class ListBlock:
 Block = Para | Code | Heading | ListBlock
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})  # each, backslashed
 _LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+=~-]|\d+[.)])")
 
 
 def md_escape(text: str) -> str:
     """Escape text so Markdown renders it literally."""
-    if _MD_SPECIAL.search(text):  # most lines have nothing to escape: no substitution
-        text = _MD_SPECIAL.sub(r"\\\1", text)
+    if _MD_SPECIAL.search(text):  # most lines have nothing to escape
+        text = text.translate(_MD_ESCAPED)
     # The pattern is anchored at the start (no MULTILINE), so it replaces one match at most.
     start = _LINE_START_SPECIAL.match(text)
     if start:
@@ -60,10 +61,8 @@ def md_escape(text: str) -> str:
 
 
 def to_markdown(blocks: list[Block], indent: str = "") -> str:
-    parts: list[str] = []
-    for block in blocks:
-        parts.append(_block_markdown(block, indent))
-    return "\n\n".join(p for p in parts if p.strip())
+    parts = [_block_markdown(block, indent) for block in blocks]
+    return "\n\n".join([p for p in parts if p.strip()])
 
 
 def _block_markdown(block: Block, indent: str) -> str:
@@ -71,12 +70,17 @@ def _block_markdown(block: Block, indent: str) -> str:
         lines = (
             block.md_lines if block.md_lines is not None else [md_escape(x) for x in block.lines]
         )
-        return "\\\n".join(indent + line.strip() for line in lines if line.strip())
+        stripped = [line.strip() for line in lines]
+        if indent:
+            return "\\\n".join([indent + line for line in stripped if line])
+        return "\\\n".join([line for line in stripped if line])
     if isinstance(block, Code):
         fence = "```"
         while fence in block.text:
             fence += "`"
-        body = "\n".join(indent + line for line in block.text.split("\n"))
+        body = (
+            "\n".join([indent + line for line in block.text.split("\n")]) if indent else block.text
+        )
         return f"{indent}{fence}\n{body}\n{indent}{fence}"
     if isinstance(block, Heading):
         return f"{indent}#### {md_escape(block.text)}"

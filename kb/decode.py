@@ -34,7 +34,12 @@ _ALIASES = {
 
 def declared_encoding(data: bytes) -> str | None:
     """The charset a document declares in its first 4 KB, if Python knows it."""
-    match = _DECLARED.search(data[:4096])
+    head = data[:4096]
+    # The pattern ignores case as bytes do (ASCII letters only): a head whose lower case
+    # lacks the word holds no declaration, and the pattern need not scan it.
+    if b"charset" not in head.lower():
+        return None
+    match = _DECLARED.search(head)
     if not match:
         return None
     name = match.group(1).decode("ascii", "replace").lower()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from kb import codes, links
 from kb.model import ErrorCode, Event, Related, kb_id
@@ -645,11 +645,29 @@ _DATE_FORMATS = (
 )
 
 
+# The first format, the plain-text KB header's (11-JUL-2001), read without strptime when
+# its digits are ASCII: what strptime takes of it, for a date that exists.
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})-([A-Za-z]{3})-([0-9]{4})")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
 def iso_date(text: str | None) -> str | None:
     """Dates as printed in KB pages (11-JUL-2001, 10/28/2006, ...) to ISO 8601."""
     if not text:
         return None
     text = " ".join(text.replace("\u00a0", " ").split()).strip(" .")
+    quick = _DAY_MONTH_YEAR.fullmatch(text)
+    if quick and quick.group(2).lower() in _MONTHS:
+        try:
+            day = date(int(quick.group(3)), _MONTHS[quick.group(2).lower()], int(quick.group(1)))
+            return day.isoformat()
+        except ValueError:
+            pass  # no such day (or day 0): the formats below decide, as they always did
     for fmt in _DATE_FORMATS:
         try:
             return (
