@@ -358,7 +358,7 @@ def _chunks(group: list[str]) -> list[tuple[list[str], _Item | None]]:
 
 
 def _is_subheading(chunk: list[str]) -> bool:
-    if len(chunk) < 2:
+    if len(chunk) < 2 or "---" not in chunk[1]:  # an underline is three dashes or more
         return False
     under = chunk[1].strip()
     return _is_rule(under, "-", 3) and abs(len(under) - len(chunk[0].strip())) <= 3
