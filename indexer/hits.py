@@ -7,6 +7,8 @@ table that answers exact lookups without it (:mod:`indexer.lookup_table`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 TYPE_CHECKING = False  # (not typing's: an exact lookup loads neither typing nor kb.model)
 if TYPE_CHECKING:
     from kb.model import Article
@@ -63,15 +65,17 @@ def event_snippet(events, terms: set[str]) -> str:
     return ""
 
 
-def code_snippet(error_codes, terms: set[str]) -> str:
+def code_snippet(error_codes, terms: set[str], text: Callable[[], str]) -> str:
     """The first of ``error_codes`` ((code, value, printed text) triples) that a hit's
-    ``terms`` name, as its snippet ("" if none)."""
+    ``terms`` name, as its snippet; else a code's name met in the article's ``text()``
+    (WSANO_DATA for 11004); "" if neither."""
     from kb import codes
 
-    for code, value, text in error_codes:
+    for code, value, printed in error_codes:
         if set(codes.index_keys(code, value)) & terms:
-            return f"**{text}**"
-    return ""
+            return f"**{printed}**"
+    name = codes.name_matching(text(), terms)
+    return f"**{name}**" if name else ""
 
 
 def record_snippet(article: Article, matched: list[str], terms: set[str]) -> str:
@@ -82,13 +86,6 @@ def record_snippet(article: Article, matched: list[str], terms: set[str]) -> str
         if found:
             return found
     if "error code" in matched:
-        found = code_snippet(((c.code, c.value, c.text) for c in article.error_codes), terms)
-        if found:
-            return found
-        # A code met by its name in the text (WSANO_DATA for 11004).
-        from kb import codes
-
-        name = codes.name_matching(article.plain_text(), terms)
-        if name:
-            return f"**{name}**"
+        listed = ((c.code, c.value, c.text) for c in article.error_codes)
+        return code_snippet(listed, terms, article.plain_text)
     return ""

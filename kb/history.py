@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from kb.archive import Workspace
 from kb.captures import Capture
-from kb.model import Article, markdown_plain
+from kb.model import Article
+from kb.plaintext import markdown_plain
 
 
 @dataclass

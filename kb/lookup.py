@@ -163,22 +163,19 @@ def _record(state: Path, number: int) -> dict | None:
 def _snippet(record: dict, label: str, terms: set[str]) -> str | None:
     """indexer.query.add_snippets for an event or error-code hit (None: it would fall
     back to a text snippet)."""
-    # From the stored record where it holds the answer: kb.model is not loaded for that.
+    # From the stored record: the article model (kb.model) is not loaded for a snippet.
     if label == "event":
         from indexer.hits import event_snippet
 
         events = record.get("events") or []
         found = [(e.get("source"), e["event_id"], e.get("message")) for e in events]
         return event_snippet(found, terms) or None
-    from indexer.hits import code_snippet, record_snippet
+    from indexer.hits import code_snippet
+    from kb.plaintext import sections_text
 
     listed = [(c["code"], c.get("value"), c["text"]) for c in record.get("error_codes") or []]
-    found = code_snippet(listed, terms)
-    if found:
-        return found
-    from kb.model import Article  # a code met by its name in the text
-
-    return record_snippet(Article.from_dict(record), [label], terms) or None
+    sections = [(s["kind"], s["markdown"]) for s in record.get("sections") or []]
+    return code_snippet(listed, terms, lambda: sections_text(sections)) or None
 
 
 def main() -> None:

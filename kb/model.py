@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.plaintext import sections_text
+
 SECTION_KINDS = (
     "summary",
     "symptoms",
@@ -114,11 +116,7 @@ class Article:
 
     def plain_text(self, kinds: tuple[str, ...] | None = None) -> str:
         """The sections' text without Markdown syntax (optionally only some kinds)."""
-        return "\n\n".join(
-            markdown_plain(s.markdown)
-            for s in self.sections
-            if (kinds is None or s.kind in kinds) and s.kind != "applies_to"
-        )
+        return sections_text(((s.kind, s.markdown) for s in self.sections), kinds)
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict (which deep-copies every value:
@@ -188,19 +186,6 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
 
 def _step_from_dict(data: dict[str, Any]) -> Step:
     return Step(text=data["text"], substeps=[_step_from_dict(s) for s in data.get("substeps", [])])
-
-
-_FENCE = re.compile(r"^\s*`{3,}\s*$", re.M)
-_ESCAPE = re.compile(r"\\([\\`*_\[\]<>|#>+=~.)-])")
-
-
-def markdown_plain(markdown: str | None) -> str:
-    """Section Markdown (as readers write it) back to plain text."""
-    if not markdown:
-        return ""
-    text = _FENCE.sub("", markdown)
-    text = text.replace("\\\n", "\n").replace("**", "")
-    return _ESCAPE.sub(r"\1", text)
 
 
 def kb_id(number: int) -> str:

@@ -77,7 +77,7 @@ def print_article(article) -> None:
         lines += [f"  {e.source or '-'}\t{e.event_id}\t{e.message or ''}" for e in article.events]
     if article.error_codes:
         lines += ["", "error codes: " + ", ".join(c.code for c in article.error_codes)]
-    from kb.model import markdown_plain
+    from kb.plaintext import markdown_plain
 
     for section in article.sections:
         lines += ["", f"## {section.heading}", "", markdown_plain(section.markdown).rstrip()]
