@@ -47,7 +47,7 @@ class Segments:
         self._open: dict[str, hotlists.Sidecar | None] = {}
         self._chains: dict[tuple[str, str], _Chain | None] = {}
         self._decoded: dict[tuple, tuple] = {}
-        self._lengths: dict[tuple[str, str], object] = {}
+        self._lengths: dict[tuple[str, str], array | _FieldLengths] = {}
 
     def sidecar(self, reader) -> hotlists.Sidecar | None:
         segment_id = reader.segment().segment_id()
@@ -77,13 +77,12 @@ class Segments:
         return found
 
     def lengths(self, reader, sidecar: hotlists.Sidecar | None, field: str):
-        """A segment's field lengths from its sidecar, as a NumPy array (kept), or None."""
+        """A segment's field lengths by document: its sidecar's array (read once and
+        kept), else read from Whoosh one document at a time."""
         key = (reader.segment().segment_id(), field)
         if key not in self._lengths:
-            import numpy as np
-
             stored = sidecar.lengths(field) if sidecar is not None else None
-            self._lengths[key] = None if stored is None else np.asarray(stored)
+            self._lengths[key] = stored if stored is not None else _FieldLengths(reader, field)
         return self._lengths[key]
 
     def chain(self, reader, word: str) -> _Chain | None:
@@ -165,7 +164,7 @@ def _score_sets(searcher, segments, reader, sidecar, words, body, keep, limit):
     for field in (BODY, *BOOSTS):
         b = weighting._field_B.get(field, weighting.B)
         avgfl = searcher.avg_field_length(field) or 1
-        lengths = _lengths(reader, sidecar, field)
+        lengths = segments.lengths(reader, sidecar, field)
         for i, word in enumerate(words):
             found = body[i] if field == BODY else segments.postings(reader, sidecar, word, field)
             ids, weights = found
@@ -256,9 +255,9 @@ def _length_array(segments: Segments, reader, sidecar, field: str, docs):
     import numpy as np
 
     stored = segments.lengths(reader, sidecar, field)
-    if stored is not None:
-        return stored[docs].astype(np.float64)
-    return np.array([reader.doc_field_length(int(d), field, 1) or 0 for d in docs], np.float64)
+    if isinstance(stored, array):
+        return np.asarray(stored)[docs].astype(np.float64)  # (a view of the array)
+    return np.array([stored[int(d)] or 0 for d in docs], np.float64)
 
 
 def _deleted(reader) -> frozenset[int]:
@@ -276,11 +275,6 @@ class _FieldLengths:
 
     def __getitem__(self, docnum: int) -> int:
         return self.reader.doc_field_length(docnum, self.field, 1)
-
-
-def _lengths(reader, sidecar: hotlists.Sidecar | None, field: str):
-    stored = sidecar.lengths(field) if sidecar is not None else None
-    return stored if stored is not None else _FieldLengths(reader, field)
 
 
 # ---------------------------------------------------------------- pasted messages
@@ -355,7 +349,7 @@ def message_top(
         by_rarity = sorted(present, key=lambda s: len(lists[s][0]))
         rare = [s for s in by_rarity if searcher.doc_frequency(BODY, s) <= RARE_SHARE * doc_count]
         rare = by_rarity[: max(len(rare), GATHER)]
-        lengths = _lengths(reader, sidecar, BODY)
+        lengths = segments.lengths(reader, sidecar, BODY)
         deleted = _deleted(reader) if reader.has_deletions() else frozenset()
         # How many of the rare words each article holds (counted in C).
         gathered = Counter(itertools.chain.from_iterable(lists[s][0] for s in rare))
