@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -36,6 +35,8 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from benchmarks.timing import Trash, settle
 
 QUERIES = ["9321", "0x2AFC", "MTA", "RPC communications error", "outlook"]
 SHOWN = 20  # results kb's search box shows (site/static/search.js)
@@ -192,12 +193,6 @@ def _summary(files: list[tuple[str, int]]) -> dict[str, list[int]]:
     return out
 
 
-def settle() -> None:
-    """Let the disk flush what earlier steps wrote before timing the next one."""
-    os.sync()
-    time.sleep(2)
-
-
 def index_in_turns(
     root: Path, numbers: list[int], hugo_out: Path, work: Path, parts: list[int], runs: int
 ) -> dict:
@@ -210,8 +205,9 @@ def index_in_turns(
     records = [search_record(a) for a in Workspace(root).iter_records() if a.number in chosen]
     cli: list[float] = []
     kb: dict[int, list[float]] = {p: [] for p in parts}
+    trash = Trash(work)  # deleted at the end: a delete slows the disk for minutes
     for _ in range(runs):
-        shutil.rmtree(hugo_out / "pagefind", ignore_errors=True)
+        trash.discard(hugo_out / "pagefind")
         settle()
         start = time.perf_counter()
         subprocess.run(
@@ -222,12 +218,13 @@ def index_in_turns(
         cli.append(time.perf_counter() - start)
         for p in parts:
             out = work / f"bundles-{p}"
-            shutil.rmtree(out, ignore_errors=True)
+            trash.discard(out)
             (out / "static").mkdir(parents=True)
             settle()
             start = time.perf_counter()
             build_search_index(records, out, parts=p)
             kb[p].append(time.perf_counter() - start)
+    trash.empty()
     (hugo_out / "first-query.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
     return {"cli_runs_s": cli, "kb_runs_s": kb}
 

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.timing import median_wall
+from benchmarks.timing import Trash, median_wall, settle
 
 KB = str(Path(sys.executable).parent / "kb")
 COPY_STEP = 1_000_000
@@ -144,14 +144,14 @@ def warm(root: Path, count: int) -> tuple[float, float]:
     return latencies[len(latencies) // 2], latencies[max(0, int(len(latencies) * 0.99) - 1)]
 
 
-def measure(work: Path, size: int, args) -> dict:
+def measure(work: Path, size: int, args, trash: Trash) -> dict:
     root = work / f"ws-{size}"
     ingested = work / f"ws-{size}.ingest.json"  # what the ingest of ``root`` measured
     if args.reuse and ingested.exists() and (root / ".kb" / "index").is_dir():
         row = json.loads(ingested.read_text()) | {"ingest_reused": True}
     else:
         sources = make_sources(work / "src", size)
-        shutil.rmtree(root, ignore_errors=True)
+        trash.discard(root)
         ingested.unlink(missing_ok=True)
         ingest_s, ingest_rss, result = timed([KB, "add", "--root", str(root), *sources])
         if result.returncode not in (0, 1):
@@ -169,9 +169,11 @@ def measure(work: Path, size: int, args) -> dict:
     if args.no_publish:
         row.update(publish_s=None, publish_rss=0, site_bytes=None)
     else:
-        shutil.rmtree(root / "public", ignore_errors=True)  # a whole publish, every time
+        trash.discard(root / "public")  # a whole publish, every time
+        settle()
         publish_s, publish_rss, result = timed([KB, "publish", "--root", str(root)])
         row.update(publish_s=publish_s, publish_rss=publish_rss, site_bytes=du(root / "public"))
+    settle()  # lookups timed once what ingest or publish wrote is on disk
     lookups = {
         "event": [KB, "event", "9321", "--json", "--root", str(root)],
         "error": [KB, "error", "0x2AFC", "--json", "--root", str(root)],
@@ -185,7 +187,7 @@ def measure(work: Path, size: int, args) -> dict:
     row["warm_p50"], row["warm_p99"] = warm(root, args.queries)
     row["peak_rss"] = max(row["ingest_rss"], row["publish_rss"])
     if not args.keep:
-        shutil.rmtree(root, ignore_errors=True)
+        trash.discard(root)
     print(f"# {size:,}: {json.dumps(row)}", flush=True)
     return row
 
@@ -211,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-scale-"))
     python = cold([sys.executable, "-c", "pass"], args.runs)
-    rows = [measure(work, size, args) for size in sizes]
+    trash = Trash(work)
+    rows = [measure(work, size, args, trash) for size in sizes]
+    trash.empty()
     mb = 1e6
     print(
         f"{'articles':>9} {'ingest s':>9} {'publish s':>10} {'index MB':>9} {'site MB':>8}"

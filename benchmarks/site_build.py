@@ -11,8 +11,9 @@ timed by publish itself: all pages on both cores (whose workers also write the s
 records) and the Pagefind index fed those records through the Python API; the bytes a
 browser fetches for a first query; then ``kb add`` of one article into the full site
 (pages rewritten, time). Hugo (both ways), the Pagefind CLI and ``kb publish`` take
-turns ``--runs`` times, the disk settled before each; medians are compared, and the
-median of each run's own ratio too (the machine's speed drifts over a long run).
+turns ``--runs`` times, in the other order each run, each into new folders with the
+disk settled before it and nothing deleted until the end; medians are compared, and
+the median of each run's own ratio too (the machine's speed drifts over a long run).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
+from benchmarks.timing import settle
 
 KB = str(Path(sys.executable).parent / "kb")
 
@@ -65,14 +67,6 @@ def hugo_site(records_dir: Path, work: Path, aliases: bool = False) -> Path:
             f"---\ntitle: {title}\n{extra}---\n\n{body}\n", encoding="utf-8"
         )
     return site
-
-
-def settle() -> None:
-    """Flush what earlier steps wrote and deleted before timing the next one: on a disk
-    mounted with ``discard`` (as here), a deleted 700 MB site keeps the device busy
-    long after ``rm`` returns, and would slow whichever run comes next."""
-    os.sync()
-    time.sleep(2)
 
 
 def timed(cmd: list[str], **kwargs) -> float:
@@ -125,32 +119,42 @@ def main(argv: list[str] | None = None) -> int:
         page_runs: list[float] = []
         pagefind_runs: list[float] = []
         search_runs: list[float] = []
-        out = work / "kb-out"
-        for _ in range(args.runs):
-            shutil.rmtree(work / "hugo-aliases-out", ignore_errors=True)
-            alias_runs.append(
-                timed(
-                    ["hugo", "--quiet", "-s", str(hugo_aliases_in), "-d"]
-                    + [str(work / "hugo-aliases-out")]
+        reports: list[publish.PublishReport] = []
+        # Nothing is deleted until every run is done: on this disk (ext4 mounted with
+        # ``discard``) removing a site of 224,000 folders slows the file system for
+        # minutes after rm returns, so whichever build came next was timed on a slower
+        # disk (seen: kb's pages 114 s right after such a delete, 34-52 s without one).
+        # Each run writes new folders, and the order turns from run to run.
+        for run in range(args.runs):
+            hugo_out = work / f"hugo-out-{run}"
+            out = work / f"kb-out-{run}"
+
+            def hugo_both(run: int = run, hugo_out: Path = hugo_out) -> None:
+                alias_out = work / f"hugo-aliases-out-{run}"
+                alias_runs.append(
+                    timed(["hugo", "--quiet", "-s", str(hugo_aliases_in), "-d", str(alias_out)])
                 )
-            )
-            shutil.rmtree(work / "hugo-aliases-out", ignore_errors=True)
-            shutil.rmtree(work / "hugo-out", ignore_errors=True)
-            hugo_runs.append(
-                timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(work / "hugo-out")])
-            )
-            pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(work / "hugo-out")]
-            pagefind_runs.append(timed(pagefind_bin))
-            shutil.rmtree(out, ignore_errors=True)
-            settle()
-            # kb publish as users run it: pages (their workers also write the search
-            # records) then the search index, each phase timed by publish itself.
-            report = publish.publish(
-                ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root, search=True
-            )
-            page_runs.append(report.seconds_pages)
-            search_runs.append(report.seconds_search)
-            search_bytes = report.search_bytes
+                hugo_runs.append(
+                    timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(hugo_out)])
+                )
+                pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(hugo_out)]
+                pagefind_runs.append(timed(pagefind_bin))
+
+            def kb_publish(out: Path = out) -> None:
+                # kb publish as users run it: pages (their workers also write the search
+                # records) then the search index, each phase timed by publish itself.
+                settle()
+                report = publish.publish(
+                    ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root, search=True
+                )
+                page_runs.append(report.seconds_pages)
+                search_runs.append(report.seconds_search)
+                reports.append(report)
+
+            for step in (hugo_both, kb_publish) if run % 2 == 0 else (kb_publish, hugo_both):
+                step()
+        report = reports[-1]
+        search_bytes = report.search_bytes
         hugo_s, pages_s = statistics.median(hugo_runs), statistics.median(page_runs)
         pagefind_s, search_s = statistics.median(pagefind_runs), statistics.median(search_runs)
         # Each run's ratios too: robust to the machine slowing down or speeding up.
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import first_query
 
         if first_query.available():  # measured in chromium, beside Pagefind over Hugo
-            first_rows = first_query.measure(out, work / "hugo-out")
+            first_rows = first_query.measure(out, hugo_out)
             by = {(r["query"], r["site"]): r["bytes"] for r in first_rows}
             first = statistics.median(by[(q, "kb")] for q in first_query.QUERIES)
             first_pf = statistics.median(by[(q, "pagefind")] for q in first_query.QUERIES)
@@ -201,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         add_s = time.perf_counter() - start
         line = next((x for x in added.stdout.splitlines() if x.startswith("site:")), "")
         rewritten = int(line.split()[1]) if line else -1
-    finally:
+    except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        raise
     first_note = (
         f"first query {first / 1e3:,.0f} kB vs {first_pf / 1e3:,.0f} kB for pagefind over "
         f"hugo ({first_ratio:.2f}x; medians of {len(first_query.QUERIES)} queries, chromium)"
@@ -276,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     )
+    sys.stdout.flush()
+    shutil.rmtree(work, ignore_errors=True)  # last: it takes minutes
     return 0
 
 
