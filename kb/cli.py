@@ -262,6 +262,8 @@ def _searcher(root: Path):
     try:
         return ws, Searcher(ws.index_dir, load=ws.load_record)
     except NoIndex as exc:
+        if not ws.record_numbers():  # an empty archive has no index, by design
+            raise _fail(f"no articles in {ws.root} yet: add some with 'kb add FILE'", 2) from None
         raise _fail(str(exc), 2) from None
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
-from conftest import run_kb
+from conftest import rebuilt_sample, run_kb
 
 
 def _ids(result) -> list[str]:
@@ -98,7 +99,18 @@ def test_limit_and_exit_codes(sample_workspace):
 
 
 def test_no_index_is_a_clear_error(workspace):
-    result = run_kb(["event", "9321"], workspace)
+    # An empty archive (even after kb rebuild) says what to do, not "run kb rebuild".
+    for command in (["event", "9321"], ["error", "0x2AFC"], ["search", "rpc"]):
+        result = run_kb(command, workspace)
+        assert result.returncode == 2
+        assert "no articles" in result.stderr and "kb add" in result.stderr
+        assert "kb rebuild" not in result.stderr
+    assert run_kb(["rebuild"], workspace).returncode == 0
+    assert "no articles" in run_kb(["event", "9321"], workspace).stderr
+    # Records without their index: rebuild it.
+    root = rebuilt_sample(workspace.parent / "records-only")
+    shutil.rmtree(root / ".kb" / "index")
+    result = run_kb(["event", "9321"], root)
     assert result.returncode == 2
     assert "no index" in result.stderr and "kb rebuild" in result.stderr
 
