@@ -215,7 +215,6 @@ def main(argv: list[str] | None = None) -> int:
     python = cold([sys.executable, "-c", "pass"], args.runs)
     trash = Trash(work)
     rows = [measure(work, size, args, trash) for size in sizes]
-    trash.empty()
     mb = 1e6
     print(
         f"{'articles':>9} {'ingest s':>9} {'publish s':>10} {'index MB':>9} {'site MB':>8}"
@@ -251,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         f" peak RSS {top['peak_rss'] / 1e9:.2f} GB (<= 1.5)"
         + ("; publish skipped" if args.no_publish else "")
     )
-    print(json.dumps(summary))
+    print(json.dumps(summary), flush=True)
+    trash.empty()  # last: deleting workspaces takes minutes
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
