@@ -116,10 +116,7 @@ def _finditer_at(
         return list(pattern.finditer(text))
     starts: list[int] = []
     for word in words:
-        at = lower.find(word)
-        while at >= 0:
-            starts.append(at)
-            at = lower.find(word, at + 1)
+        starts.extend(_places(lower, word))
     if len(words) > 1:
         starts.sort()
     found: list[re.Match[str]] = []
@@ -370,8 +367,7 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
     for pattern, words, before, after in _ANCHORED:
         seen: set[int] = set()
         for word in words:
-            at = lower.find(word)
-            while at >= 0:
+            for at in _places(lower, word):
                 start, end = max(0, at - before), min(size, at + len(word) + after)
                 # Whole words at both ends: a window never cuts "500.19" to "500".
                 while start > 0 and not text[start - 1].isspace():
@@ -387,7 +383,6 @@ def _candidates(text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
                         if match.start() not in seen:
                             seen.add(match.start())
                             out.append((pattern, match))
-                at = lower.find(word, at + 1)
     aligned = len(lower) == size  # the lower-case text has the text's offsets
     for pattern, word in _LINE_ANCHORED:
         lines: set[int] = set()
