@@ -125,34 +125,35 @@ def main(argv: list[str] | None = None) -> int:
         # minutes after rm returns, so whichever build came next was timed on a slower
         # disk (seen: kb's pages 114 s right after such a delete, 34-52 s without one).
         # Each run writes new folders, and the order turns from run to run.
+
+        def hugo_both(run: int) -> None:
+            alias_out, hugo_out = work / f"hugo-aliases-out-{run}", work / f"hugo-out-{run}"
+            alias_runs.append(
+                timed(["hugo", "--quiet", "-s", str(hugo_aliases_in), "-d", str(alias_out)])
+            )
+            hugo_runs.append(timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(hugo_out)]))
+            pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(hugo_out)]
+            pagefind_runs.append(timed(pagefind_bin))
+
+        def kb_publish(run: int) -> None:
+            # kb publish as users run it: pages (their workers also write the search
+            # records) then the search index, each phase timed by publish itself.
+            settle()
+            report = publish.publish(
+                ws.records_dir,
+                ws.record_numbers(),
+                work / f"kb-out-{run}",
+                workspace_root=ws.root,
+                search=True,
+            )
+            page_runs.append(report.seconds_pages)
+            search_runs.append(report.seconds_search)
+            reports.append(report)
+
         for run in range(args.runs):
-            hugo_out = work / f"hugo-out-{run}"
-            out = work / f"kb-out-{run}"
-
-            def hugo_both(run: int = run, hugo_out: Path = hugo_out) -> None:
-                alias_out = work / f"hugo-aliases-out-{run}"
-                alias_runs.append(
-                    timed(["hugo", "--quiet", "-s", str(hugo_aliases_in), "-d", str(alias_out)])
-                )
-                hugo_runs.append(
-                    timed(["hugo", "--quiet", "-s", str(hugo_in), "-d", str(hugo_out)])
-                )
-                pagefind_bin = [sys.executable, "-m", "pagefind", "--site", str(hugo_out)]
-                pagefind_runs.append(timed(pagefind_bin))
-
-            def kb_publish(out: Path = out) -> None:
-                # kb publish as users run it: pages (their workers also write the search
-                # records) then the search index, each phase timed by publish itself.
-                settle()
-                report = publish.publish(
-                    ws.records_dir, ws.record_numbers(), out, workspace_root=ws.root, search=True
-                )
-                page_runs.append(report.seconds_pages)
-                search_runs.append(report.seconds_search)
-                reports.append(report)
-
             for step in (hugo_both, kb_publish) if run % 2 == 0 else (kb_publish, hugo_both):
-                step()
+                step(run)
+        hugo_out, out = work / f"hugo-out-{args.runs - 1}", work / f"kb-out-{args.runs - 1}"
         report = reports[-1]
         search_bytes = report.search_bytes
         hugo_s, pages_s = statistics.median(hugo_runs), statistics.median(page_runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -56,6 +57,4 @@ class Trash:
         os.rename(path, self.folder / f"{self.count}-{path.name}")
 
     def empty(self) -> None:
-        import shutil
-
         shutil.rmtree(self.folder, ignore_errors=True)
