@@ -85,6 +85,7 @@ READ_ONLY = frozenset(
         "kb/lookup.py",
         "kb/output.py",
         "kb/pages.py",
+        "kb/pagefind_bundle.py",
         "kb/publish.py",
         "kb/search_index.py",
         "kb/serve.py",

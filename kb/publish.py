@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,14 +105,6 @@ def _write_articles(numbers: list[int]) -> tuple[int, list[str]]:
     target = spill / f"{numbers[0]:010d}.jsonl"
     _write(target, "\n".join(search) + "\n")
     return len(numbers), [str(target)]
-
-
-def _spilled(files: list[str]) -> Iterator[dict]:
-    """The search records the workers wrote, in article order, one file at a time."""
-    for name in files:
-        with open(name, encoding="utf-8") as f:
-            for line in f:
-                yield json.loads(line)
 
 
 def write_redirects(number: int, base_url: str, out: Path) -> None:
@@ -215,9 +207,7 @@ def publish(
             from kb.search_index import build_search_index
 
             try:
-                report.search_bytes = build_search_index(
-                    _spilled(search_files), tmp, count=len(site.articles)
-                )
+                report.search_bytes = build_search_index(search_files, tmp, jobs=jobs)
             finally:
                 shutil.rmtree(spill, ignore_errors=True)
             report.seconds_search = time.perf_counter() - start

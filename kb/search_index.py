@@ -1,5 +1,5 @@
-"""The site's in-browser search: a Pagefind index fed one record per article through
-Pagefind's Python API (no re-parsing of the rendered pages).
+"""The site's in-browser search: a Pagefind bundle of one record per article (no
+re-parsing of the rendered pages), written by kb.pagefind_bundle.
 
 Each record carries the article's text (with its event IDs and its error codes in every
 notation, so typing ``9321`` or ``0x2AFC`` in the search box finds the article) and the
@@ -16,9 +16,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from itertools import islice
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,7 +162,10 @@ class PagefindService:
             time.sleep(0.03)
 
 
-def _build(records: list[dict], bundle: Path) -> None:
+def pagefind_service_bundle(records: list[dict], bundle: Path) -> None:
+    """A bundle written by Pagefind's own indexer (``pagefind --service``): where the
+    writer takes Pagefind's scripts and WebAssembly from, and a baseline to test and
+    measure the writer against."""
     service = PagefindService()
     try:
         config = {"force_language": "en"}
@@ -187,81 +188,39 @@ def _build(records: list[dict], bundle: Path) -> None:
         service.close()
 
 
-# What a Pagefind service holds until it writes its bundle, measured on corpus records:
-# about 25 kB per record plus 45 bytes per byte of text (4,000 records 449 MB, 8,000
-# 960 MB, 12,000 with 25 MB of text 1,412 MB). A bundle is closed before its estimate
-# passes the budget, so the largest process of a publish stays under ~1.2 GB however
-# large the archive (one bundle for all 56,000 corpus articles would need ~6.5 GB).
-PAGEFIND_RECORD_BYTES = 25_000
-PAGEFIND_TEXT_FACTOR = 45
-PAGEFIND_BUDGET = 1_200_000_000
-
-
-def _pagefind_bytes(record: dict) -> int:
-    return PAGEFIND_RECORD_BYTES + PAGEFIND_TEXT_FACTOR * len(record["content"])
-
-
-def _shares(stream: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    """The records in bundles of at most ``size``, each within the memory budget."""
-    share: list[dict] = []
-    held = 0
-    for record in stream:
-        cost = _pagefind_bytes(record)
-        if share and (len(share) >= size or held + cost > PAGEFIND_BUDGET):
-            yield share
-            share, held = [], 0
-        share.append(record)
-        held += cost
-    if share:
-        yield share
+# The most pages in one bundle; None: the whole site is one bundle (the writer holds
+# no more than a batch of records and one first letter's postings at a time, however
+# large the site). A smaller figure splits the site, as later additions are split off.
+BUNDLE_PAGES: int | None = None
 
 
 def build_search_index(
-    records: Iterable[dict],
-    out: Path,
-    name: str = BUNDLE,
-    parts: int | None = None,
-    count: int | None = None,
+    sources: Iterable[list[dict] | str], out: Path, name: str = BUNDLE, jobs: int | None = None
 ) -> int:
-    """Write a Pagefind bundle of these search records under ``out/name``; its bytes.
+    """Write the site's search bundle under ``out/name`` from ``sources`` (lists of
+    search records, or JSON-lines files of them, in page order); its bytes (with the
+    bundles split off by BUNDLE_PAGES, listed in static/bundles.json for the search box
+    to merge; the list is written empty otherwise)."""
+    from kb.pagefind_bundle import write_bundle
 
-    Large sites are split in one bundle per core (a service indexes on one thread), and
-    in more where a bundle would pass the memory budget (PAGEFIND_BUDGET); no more than
-    one service per core runs at once. The search box merges the extra bundles listed
-    in static/bundles.json, as it does for articles added later. ``records`` may be a
-    stream (``count`` then says how many): each bundle's share is read when its turn
-    comes, so no more than a few bundles' records are held at once. ``parts`` forces
-    that many bundles of equal count (for measuring; no budget then).
-    """
-    if count is None:
-        records = sorted(records, key=lambda r: r["url"])
-        count = len(records)
-    cpus = os.cpu_count() or 1
-    stream = iter(records)
-    if parts is not None:
-        size = -(-count // parts)
-        shares: Iterator[list[dict]] = iter(lambda: list(islice(stream, size)), [])
+    sources = list(sources)
+    names = [name]
+    if BUNDLE_PAGES is None:
+        write_bundle(sources, out / name, jobs=jobs)
     else:
-        shares = _shares(stream, -(-count // max(1, min(cpus, count // 5000))))
-    names: list[str] = []
-    running: set[Future] = set()
-    with ThreadPoolExecutor(cpus) as pool:
-        for share in shares:
-            while len(running) >= cpus:  # hold one share waiting, no more
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()
-            names.append(name if not names else f"{EXTRA}/part-{len(names)}")
-            running.add(pool.submit(_build, share, out / names[-1]))
-            del share
-        for future in running:
-            future.result()
-    if not names:
-        _build([], out / name)
-        names.append(name)
+        records = [r for s in sources for r in (s if isinstance(s, list) else _read(s))]
+        shares = [records[i : i + BUNDLE_PAGES] for i in range(0, len(records), BUNDLE_PAGES)]
+        names += [f"{EXTRA}/part-{n}" for n in range(1, len(shares))]
+        for bundle, share in zip(names, shares or [[]], strict=False):
+            write_bundle([share], out / bundle, jobs=jobs)
     # The search box asks for the list of extra bundles: an empty one, not a 404.
     _list_bundles(out, [f"{n}/" for n in names[1:]])
     return sum(_folder_bytes(out / n) for n in _bundle_names(out, name))
+
+
+def _read(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
 
 
 def _folder_bytes(folder: Path | str) -> int:
@@ -294,9 +253,9 @@ def _list_bundles(out: Path, names: list[str]) -> None:
 
 def add_search_bundle(records: list[dict], out: Path) -> int:
     """Index just these records as one more bundle, listed for the search box to merge."""
-    import time
+    from kb.pagefind_bundle import write_bundle
 
     name = f"{EXTRA}/{time.strftime('%Y%m%d%H%M%S')}-{len(records)}"
-    _build(records, out / name)
+    write_bundle([records], out / name, jobs=1)
     _list_bundles(out, [name + "/"])
     return _folder_bytes(out / name)

@@ -190,11 +190,29 @@ def test_404_and_not_archived_pages(site):
     assert "not in this archive" in page.h1.get_text()
 
 
-def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatch):
-    """Publish hands the search index its records from files the page workers wrote
-    (none left in the site), and splits them into bundles within a memory budget
-    (Pagefind's memory grows with a bundle's records and text); every
-    article is in exactly one bundle, and the search box is told of the extra ones."""
+def test_search_records_go_from_the_page_workers_files_into_one_bundle(tmp_path):
+    """Publish hands the search index the records the page workers wrote to files (none
+    left in the site); the whole site is one bundle, and the search box's list of extra
+    bundles is empty."""
+    import json
+
+    from kb import publish
+    from kb.archive import Workspace
+
+    root = rebuilt_sample(tmp_path)
+    ws = Workspace(root)
+    numbers = ws.record_numbers()
+    out = tmp_path / "public"
+    report = publish.publish(ws.records_dir, numbers, out, workspace_root=root, jobs=2)
+    assert report.search_bytes > 0
+    assert not any(".search" in part for p in out.rglob("*") for part in p.parts)
+    assert json.loads((out / "static" / "bundles.json").read_text()) == []
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == len(numbers)
+    assert len(list((out / "pagefind" / "fragment").iterdir())) == len(numbers)
+
+
+def test_bundle_pages_splits_the_site_into_bundles_the_search_box_merges(tmp_path, monkeypatch):
     import json
 
     from kb import publish, search_index
@@ -203,14 +221,9 @@ def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatc
     root = rebuilt_sample(tmp_path)
     ws = Workspace(root)
     numbers = ws.record_numbers()
-    # A budget that holds two records' estimate, whatever their text.
-    monkeypatch.setattr(search_index, "PAGEFIND_RECORD_BYTES", 10**9)
-    monkeypatch.setattr(search_index, "PAGEFIND_TEXT_FACTOR", 0)
-    monkeypatch.setattr(search_index, "PAGEFIND_BUDGET", 2 * 10**9)
+    monkeypatch.setattr(search_index, "BUNDLE_PAGES", 2)
     out = tmp_path / "public"
-    report = publish.publish(ws.records_dir, numbers, out, workspace_root=root, jobs=1)
-    assert report.search_bytes > 0
-    assert not any(".search-records" in p.parts for p in out.rglob("*"))
+    publish.publish(ws.records_dir, numbers, out, workspace_root=root, jobs=1)
     extra = json.loads((out / "static" / "bundles.json").read_text())
     assert len(extra) == -(-len(numbers) // 2) - 1
     indexed = []
@@ -218,14 +231,3 @@ def test_search_records_stream_into_bundles_of_bounded_size(tmp_path, monkeypatc
         entry = json.loads((out / bundle / "pagefind-entry.json").read_text())
         indexed.append(sum(lang["page_count"] for lang in entry["languages"].values()))
     assert sum(indexed) == len(numbers) and max(indexed) <= 2
-
-
-def test_search_shares_close_before_the_memory_estimate_passes_the_budget():
-    from kb import search_index
-
-    records = [{"content": "x" * 1_000_000} for _ in range(60)]  # ~45 MB estimate each
-    shares = list(search_index._shares(iter(records), size=10**6))
-    each = search_index._pagefind_bytes(records[0])
-    assert [len(s) for s in shares] == [26, 26, 8]
-    assert max(len(s) for s in shares) * each <= search_index.PAGEFIND_BUDGET
-    assert [len(s) for s in search_index._shares(iter(records), size=20)] == [20, 20, 20]

@@ -108,9 +108,7 @@ def split_site(site):
     workspace = Workspace(site.parent)
     out = site.parent / "public-split"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(search_index, "PAGEFIND_RECORD_BYTES", 10**9)
-        mp.setattr(search_index, "PAGEFIND_TEXT_FACTOR", 0)
-        mp.setattr(search_index, "PAGEFIND_BUDGET", 2 * 10**9)
+        mp.setattr(search_index, "BUNDLE_PAGES", 2)
         publish.publish(
             workspace.records_dir,
             workspace.record_numbers(),

@@ -1,0 +1,657 @@
+"""A writer of Pagefind's bundle format (version 1.5), so that the site's search index
+is built here, from the search records, on every core, in bounded memory.
+
+Pagefind's own indexer (the CLI or its ``--service``) holds a whole bundle in one
+process on one thread: ~6.5 GB for the corpus in one bundle, so the site was split into
+several bundles, each costing the browser one more index chunk per query word. This
+writer makes one bundle of any size, in two parallel steps:
+
+1. map, per batch of records: split each record's content into words (positions are
+   whitespace-separated tokens, as Pagefind's client counts them for excerpts), stem
+   them with Snowball's English stemmer (PyStemmer, the algorithm Pagefind's client
+   stems queries with), write the record's fragment, and encode its postings as CBOR,
+   grouped by the first character of the word;
+2. reduce, per first character: join the batches' postings of each word (in page order),
+   cut the sorted words into index chunks, compress and write them.
+
+The main process then writes the metadata (pages, chunks, filters), the filter indexes,
+the entry file, and Pagefind's own scripts and WebAssembly (taken from the binary once).
+
+What Pagefind's client reads, as observed in the bundles its 1.5 indexer writes:
+- ``pagefind-entry.json``: version, languages (hash of the metadata, page count);
+- every other file is gzip of ``b"pagefind_dcd"`` followed by the payload;
+- ``pagefind.<hash>.pf_meta``: CBOR ``[version, [[page hash, word count]...],
+  [[from, to, chunk hash]...], [[filter, hash]...], [sorts], [meta fields]]``;
+- ``index/<hash>.pf_index``: CBOR ``[[[word, [[page, locs, meta locs]...],
+  [[accented form, pages]...]]...]]``. ``locs`` hold positions; a negative number
+  ``-(w + 1)`` sets the weight ``w`` (24 for a word, less for a part of a compound
+  word: "MSExchangeMTA" gives "msexchangemta" at 24 and "ms", "exchang", "mta" at 8)
+  of the positions after it; the first position after it is absolute, the next ones
+  are gaps. ``meta locs`` are the same for the meta fields (``-1`` is the title);
+- ``fragment/<hash>.pf_fragment``: JSON of the url, content, word count, filters, meta;
+- ``filter/<hash>.pf_filter``: CBOR ``[filter, [[value, [pages]]...]]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+import string
+import tempfile
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from itertools import chain
+from pathlib import Path
+
+VERSION = "1.5.2"  # the format version written (Pagefind's client and WebAssembly)
+PREFIX = b"pagefind_dcd"  # before the payload of every compressed file
+WEIGHT = 24  # of a word of the content; parts of a compound word share it
+CHUNK_POSITIONS = 8_000  # an index chunk closes once it holds this many positions
+BATCH_RECORDS = 1_000  # records per map task
+ASSET_SUFFIXES = (".js", ".css", ".pagefind")  # Pagefind's scripts, styles, WebAssembly
+
+# ---------------------------------------------------------------------------- CBOR
+
+
+def _uint(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([major | n])
+    if n < 0x100:
+        return bytes([major | 24, n])
+    if n < 0x10000:
+        return bytes([major | 25]) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes([major | 26]) + n.to_bytes(4, "big")
+    return bytes([major | 27]) + n.to_bytes(8, "big")
+
+
+_UINTS = [_uint(0, n) for n in range(1 << 16)]
+_MARKS = [_uint(0x20, w) for w in range(256)]  # -(w + 1): weight w from here on
+
+
+def _int(n: int) -> bytes:
+    if 0 <= n < 0x10000:
+        return _UINTS[n]
+    return _uint(0, n) if n >= 0 else _uint(0x20, -1 - n)
+
+
+def _array(n: int) -> bytes:
+    return _uint(0x80, n)
+
+
+def _text(s: str) -> bytes:
+    data = s.encode("utf-8")
+    return _uint(0x60, len(data)) + data
+
+
+def cbor(value: object) -> bytes:
+    """CBOR of ints, strings and lists (all this format holds)."""
+    if isinstance(value, int):
+        return _int(value)
+    if isinstance(value, str):
+        return _text(value)
+    return _array(len(value)) + b"".join(cbor(v) for v in value)  # type: ignore[arg-type]
+
+
+def _compressed(payload: bytes) -> bytes:
+    return gzip.compress(PREFIX + payload, compresslevel=6, mtime=0)
+
+
+def _hash(data: bytes, length: int = 7) -> str:
+    return "en_" + hashlib.sha1(data).hexdigest()[:length]
+
+
+def _write(path: Path | str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------- words
+
+_NOT_WORD = re.compile(r"\W+")
+# Parts of a token, as Pagefind splits them (learnt from the bundles it writes): at
+# punctuation and underscores; at camelCase ("MSExchangeMTA": MS, Exchange, MTA); before
+# digits after two capitals or more ("IIS6", "KB279415"); and, in a token that
+# punctuation splits, between letters and digits ("C:\WINNT\system32": WINNT, system,
+# 32). Digits after lower case or one capital stay ("Windows2000", "x86", "0x80070005").
+_PIECE = re.compile(r"[^\W_]+")
+_PART = re.compile(r"[A-Z]{2,}(?=\d)|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z\d]+|[A-Z]+|[^\W\d_A-Za-z]+")
+_PIECE_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_A-Za-z]+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    stemmer.maxCacheSize = 0  # the callers cache whole tokens
+    return stemmer
+
+
+def _plain(word: str) -> str:
+    """The word without its accents (Pagefind's key; the accented form is a variant)."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def analyse(token: str) -> tuple[tuple[tuple[str, str], int], ...]:
+    """The index words of one whitespace-separated token: ((stem, accented form or ""),
+    weight). The token whole (punctuation dropped), then its parts when it has several
+    (each weighted WEIGHT // count) or one that is not the whole."""
+    stem = _stemmer().stemWord
+    lower = token.lower()
+    whole = _NOT_WORD.sub("", lower)
+    if not whole:
+        return ()
+    plain = _plain(whole)
+    words = [((stem(plain), whole if plain != whole else ""), WEIGHT)]
+    pieces = _PIECE.findall(token)
+    if len(pieces) > 1:
+        parts = [p.lower() for piece in pieces for p in _PIECE_PART.findall(piece)]
+    else:
+        parts = [p.lower() for p in _PART.findall(token)]
+    parts = [p for p in parts if len(p) > 1]
+    if parts and parts != [whole]:
+        weight = WEIGHT // len(parts) or 1
+        seen = {words[0][0][0]}
+        for part in parts:
+            plain_part = _plain(part)
+            key = stem(plain_part)
+            if key not in seen:
+                seen.add(key)
+                words.append(((key, part if plain_part != part else ""), weight))
+    return tuple(words)
+
+
+# ---------------------------------------------------------------------------- map
+
+
+_EMPTY = _array(0)
+_ENTRY = _array(3)
+
+
+_ANALYSED: dict[str, tuple] = {}  # token -> analyse(token), kept across a worker's batches
+
+
+_EDGES = "".join(c for c in string.punctuation if c != "_")  # not part of a word
+
+
+def _simple(token: str) -> str:
+    """The word a token is, when it is one as it stands but for punctuation around it
+    (ASCII letters in one case or capitalised, or digits: analyse() would give its stem
+    alone); "" otherwise."""
+    core = token.strip(_EDGES)
+    if core.isascii() and (
+        core.isdigit() or (core.isalpha() and (core.islower() or core.isupper() or core.istitle()))
+    ):
+        return core
+    return ""
+
+
+def _analyse_all(tokens: list[str]) -> None:
+    """analyse() of the tokens not analysed yet, into _ANALYSED; the simple ones stemmed
+    together (one call into the stemmer)."""
+    missing = [t for t in tokens if t not in _ANALYSED]
+    if len(_ANALYSED) + len(missing) > 1_000_000:
+        _ANALYSED.clear()
+    cores = [(t, _simple(t)) for t in missing]
+    simple = [t for t, core in cores if core]
+    lowered = [core.lower() for _, core in cores if core]
+    for token, stem in zip(simple, _stemmer().stemWords(lowered), strict=True):
+        _ANALYSED[token] = (((stem, ""), WEIGHT),)
+    for token in missing:
+        if token not in _ANALYSED:
+            _ANALYSED[token] = analyse(token)
+
+
+class _Words:
+    """A batch's tokens and the index words they give, numbered as they are first met;
+    each token's words (word number, weight) stored flat, CSR style."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, int] = {}
+        self.words: dict[tuple[str, str], int] = {}
+        self.start = [0]  # token number -> its words: flat[start[t] : start[t + 1]]
+        self.flat_word: list[int] = []
+        self.flat_weight: list[int] = []
+
+    def number(self, tokens: list[str]) -> list[int]:
+        known = self.tokens
+        old = len(known)
+        numbers = [known.setdefault(t, len(known)) for t in tokens]
+        if len(known) == old:
+            return numbers
+        fresh = {n: t for t, n in zip(tokens, numbers, strict=True) if n >= old}
+        fresh_tokens = [fresh[n] for n in range(old, len(known))]
+        _analyse_all(fresh_tokens)
+        flat_word, flat_weight, index = self.flat_word, self.flat_weight, self.words
+        for token in fresh_tokens:
+            for word, weight in _ANALYSED[token]:
+                flat_word.append(index.setdefault(word, len(index)))
+                flat_weight.append(weight)
+            self.start.append(len(flat_word))
+        return numbers
+
+
+def _expand(words: _Words, tokens, pages, positions):
+    """Token occurrences to index-word occurrences: (word, page, weight, position)."""
+    import numpy as np
+
+    start = np.asarray(words.start, dtype=np.int64)
+    tokens = np.asarray(tokens, dtype=np.int64)
+    counts = start[tokens + 1] - start[tokens]
+    rows = np.repeat(np.arange(len(tokens)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    flat = start[tokens][rows] + np.arange(len(rows)) - first
+    return (
+        np.asarray(words.flat_word, dtype=np.int64)[flat],
+        np.asarray(pages, dtype=np.int64)[rows],
+        np.asarray(words.flat_weight, dtype=np.int64)[flat],
+        np.asarray(positions, dtype=np.int64)[rows],
+    )
+
+
+def _encode(major, value, valid):
+    """CBOR heads (major type, value) to bytes, all at once; returns the bytes and the
+    byte length of each head (0 where not valid)."""
+    import numpy as np
+
+    size = np.where(value < 24, 1, np.where(value < 0x100, 2, np.where(value < 0x10000, 3, 5)))
+    size = np.where(valid, size, 0)
+    end = np.cumsum(size)
+    at = (end - size)[valid]
+    v, s = value[valid], size[valid]
+    out = np.zeros(int(end[-1]) if len(end) else 0, dtype=np.uint8)
+    extra = np.where(s == 1, v, np.where(s == 2, 24, np.where(s == 3, 25, 26)))
+    out[at] = (major[valid] << 5) | extra
+    for width, shifts in ((2, (0,)), (3, (8, 0)), (5, (24, 16, 8, 0))):
+        chosen = s == width
+        for i, shift in enumerate(shifts, start=1):
+            out[at[chosen] + i] = (v[chosen] >> shift) & 0xFF
+    return out, size
+
+
+def _postings(words: _Words, content: tuple, titles: tuple) -> dict:
+    """Each word's postings in this batch: [pages, positions held, CBOR of its
+    ``[page, locs, meta locs]`` entries, first page, last page]. Pages after a word's
+    first are gaps from its previous one (so is the first, from 0: absolute); in locs,
+    a weight mark opens each run of one weight (-1, field 0, in meta locs), whose first
+    position is absolute and the next ones gaps."""
+    import numpy as np
+
+    w1, p1, g1, x1 = _expand(words, *content)
+    w2, p2, _, x2 = _expand(words, *titles)
+    word = np.concatenate([w1, w2])
+    page = np.concatenate([p1, p2])
+    meta = np.concatenate([np.zeros(len(w1), bool), np.ones(len(w2), bool)])
+    weight = np.concatenate([g1, np.zeros(len(w2), np.int64)])
+    place = np.concatenate([x1, x2])
+    order = np.lexsort((place, weight, meta, page, word))
+    word, page, meta, weight, place = (a[order] for a in (word, page, meta, weight, place))
+    n = len(word)
+    if not n:
+        return {}
+
+    def changed(a):
+        out = np.ones(n, bool)
+        out[1:] = a[1:] != a[:-1]
+        return out
+
+    new_word = changed(word)
+    new_page = new_word | changed(page)
+    new_meta = new_page | changed(meta)
+    new_run = new_meta | changed(weight)
+    group = np.cumsum(new_page) - 1
+    last_of_group = np.append(new_page[1:], True)
+    # locs items of a group: its places and one mark per run, content and meta apart
+    items = 1 + new_run
+    content_items = np.bincount(group, weights=items * ~meta).astype(np.int64)
+    meta_items = np.bincount(group, weights=items * meta).astype(np.int64)
+    previous_page = np.where(new_word, 0, np.concatenate([[0], page[:-1]]))
+    gap = np.where(new_run, place, place - np.concatenate([[0], place[:-1]]))
+    first_meta = meta & new_meta
+    slots = [  # (major type, value, present) of the heads each place writes
+        (4, 3, new_page),
+        (0, page - previous_page, new_page),
+        (4, content_items[group], new_page),
+        (4, meta_items[group], first_meta),
+        (1, weight, new_run),
+        (0, gap, np.ones(n, bool)),
+        (4, 0, last_of_group & ~meta),  # an empty meta locs array
+    ]
+    major = np.stack([np.full(n, m, np.int64) for m, _, _ in slots], axis=1).ravel()
+    value = np.stack([np.broadcast_to(v, n) for _, v, _ in slots], axis=1).ravel()
+    valid = np.stack([p for _, _, p in slots], axis=1).ravel()
+    data, size = _encode(major, value, valid)
+    place_end = np.cumsum(size.reshape(n, len(slots)).sum(axis=1))
+    starts = np.flatnonzero(new_word)
+    ends = np.append(starts[1:], n)
+    byte_start = np.concatenate([[0], place_end])[starts]
+    byte_end = place_end[ends - 1]
+    pages_of = np.add.reduceat(new_page.astype(np.int64), starts)
+    held = ends - starts + pages_of
+    keys = list(words.words)
+    raw = data.tobytes()
+    return {
+        keys[w]: [c, h, raw[a:b], fp, lp]
+        for w, c, h, a, b, fp, lp in zip(
+            word[starts].tolist(),
+            pages_of.tolist(),
+            held.tolist(),
+            byte_start.tolist(),
+            byte_end.tolist(),
+            page[starts].tolist(),
+            page[ends - 1].tolist(),
+            strict=True,
+        )
+    }
+
+
+def _title(record: dict) -> str:
+    return (record.get("meta") or {}).get("title") or ""
+
+
+def _fragment(record: dict, content: str, word_count: int) -> bytes:
+    filters = record.get("filters") or {}
+    data = {
+        "url": record["url"],
+        "content": content,
+        "word_count": word_count,
+        "filters": {k: filters[k] for k in sorted(filters)},
+        "meta": record.get("meta") or {},
+        "anchors": [],
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _records(source: list[dict] | str) -> Iterator[dict]:
+    if isinstance(source, str):
+        with open(source, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+    else:
+        yield from source
+
+
+def _map(task: tuple) -> tuple[list[tuple[str, int]], dict, str, dict[str, tuple[int, int]]]:
+    """Index a batch: fragments written, postings spilled to one file by first character
+    (its byte ranges returned). Returns the pages' (hash, word count), the filters'
+    pages, the spill file and its ranges."""
+    import numpy as np
+
+    sources, first_page, bundle, spill_dir = task
+    records = [record for source in sources for record in _records(source)]
+    pages: list[tuple[str, int]] = []
+    filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    fragments = Path(bundle) / "fragment"
+    token_lists = []
+    for page, record in enumerate(records, start=first_page):
+        tokens = record["content"].split()
+        token_lists.append(tokens)
+        data = _fragment(record, " ".join(tokens), len(tokens))
+        name = _hash(data)
+        pages.append((name, len(tokens)))
+        _write(fragments / f"{name}.pf_fragment", _compressed(data))
+        for key, values in (record.get("filters") or {}).items():
+            for value in values:
+                filters[key][value].append(page)
+    words = _Words()
+
+    def occurrences(lists: list[list[str]]) -> tuple:
+        """Token numbers, pages and positions of the batch's token lists."""
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        numbers = words.number(list(chain.from_iterable(lists)))
+        page = np.repeat(np.arange(first_page, first_page + len(lists)), counts)
+        position = np.arange(len(numbers)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return numbers, page, position
+
+    content = occurrences(token_lists)
+    del token_lists
+    titles = occurrences([_title(r).split() for r in records])
+    del records
+    postings = _postings(words, content, titles)
+    groups: dict[str, list] = defaultdict(list)
+    for word in sorted(postings):
+        count, positions, data, first, last = postings[word]
+        groups[word[0][0]].append((word, count, positions, data, first, last))
+    postings.clear()
+    spill = os.path.join(spill_dir, f"map-{first_page:012d}")
+    ranges: dict[str, tuple[int, int]] = {}
+    with open(spill, "wb") as f:
+        for first in sorted(groups):
+            start = f.tell()
+            pickle.dump(groups[first], f, protocol=pickle.HIGHEST_PROTOCOL)
+            ranges[first] = (start, f.tell() - start)
+    return pages, {k: dict(v) for k, v in filters.items()}, spill, ranges
+
+
+# ---------------------------------------------------------------------------- reduce
+
+
+def _reduce(task: tuple) -> list[tuple[str, str, str]]:
+    """Join one first character's postings from every batch (in page order), cut them
+    into chunks and write those; returns each chunk's (first word, last word, hash)."""
+    parts, bundle = task
+    words: dict[tuple[str, str], list] = {}
+    for spill, start, length in parts:
+        with open(spill, "rb") as f:
+            f.seek(start)
+            batch = pickle.loads(f.read(length))
+        for word, count, positions, data, first, last in batch:
+            found = words.get(word)
+            if found is None:
+                words[word] = [count, positions, [data], last]
+            else:  # the batch's first page again as a gap, from the word's last page
+                found[0] += count
+                found[1] += positions
+                found[2].append(_ENTRY + _int(first - found[3]) + data[1 + len(_int(first)) :])
+                found[3] = last
+    # One entry per stem: its pages, then its accented forms with theirs.
+    stems: dict[str, list] = {}
+    for key, form in sorted(words):
+        count, positions, pieces, _ = words.pop((key, form))
+        encoded = _array(count) + b"".join(pieces)
+        entry = stems.setdefault(key, [_EMPTY, [], 0])
+        if form:
+            entry[1].append(_array(2) + _text(form) + encoded)
+        else:
+            entry[0] = encoded
+        entry[2] += positions
+    chunks: list[tuple[str, str, str]] = []
+    current: list[bytes] = []
+    first = last = ""
+    held = 0
+    out = Path(bundle) / "index"
+
+    def close() -> None:
+        payload = _array(1) + _array(len(current)) + b"".join(current)
+        name = _hash(payload)
+        _write(out / f"{name}.pf_index", _compressed(payload))
+        chunks.append((first, last, name))
+
+    for key in sorted(stems):
+        pages, variants, positions = stems.pop(key)
+        if not current:
+            first = key
+        current.append(_array(3) + _text(key) + pages + _array(len(variants)) + b"".join(variants))
+        last = key
+        held += positions
+        if held >= CHUNK_POSITIONS:
+            close()
+            current, held = [], 0
+    if current:
+        close()
+    return chunks
+
+
+def _shortest_bounds(chunks: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Chunk bounds cut to the shortest starts that still tell neighbours apart (a
+    query word between two chunks then loads the chunk it would sort into)."""
+    bounds = [[first, last, name] for first, last, name in chunks]
+    for left, right in zip(bounds, bounds[1:], strict=False):
+        a, b = left[1], right[0]
+        common = 0
+        while common < min(len(a), len(b)) and a[common] == b[common]:
+            common += 1
+        left[1], right[0] = a[: common + 1], b[: common + 1]
+    return bounds
+
+
+# ---------------------------------------------------------------------------- bundle
+
+
+def _batches(
+    sources: list[list[dict] | str], counts: list[int], size: int
+) -> Iterator[tuple[list, int]]:
+    """Sources grouped into map tasks of about ``size`` records, with their first page."""
+    batch: list = []
+    held = first = page = 0
+    for source, count in zip(sources, counts, strict=True):
+        if batch and held + count > size:
+            yield batch, first
+            batch, held, first = [], 0, page
+        batch.append(source)
+        held += count
+        page += count
+    if batch:
+        yield batch, first
+
+
+def _count(source: list[dict] | str) -> int:
+    if isinstance(source, str):
+        with open(source, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return len(source)
+
+
+def write_bundle(
+    sources: Iterable[list[dict] | str],
+    bundle: Path,
+    jobs: int | None = None,
+    batch: int = BATCH_RECORDS,
+) -> int:
+    """Write a Pagefind bundle at ``bundle`` of the search records in ``sources`` (lists
+    of records, or JSON-lines files of them), pages numbered in that order, on ``jobs``
+    processes, ``batch`` records per map task; its bytes."""
+    sources = list(sources)
+    if len(sources) == 1 and not isinstance(sources[0], str):
+        records = sources[0]
+        step = min(batch, 200)
+        sources = [records[i : i + step] for i in range(0, len(records), step)] or [[]]
+    counts = [_count(s) for s in sources]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, -(-sum(counts) // batch)))
+    if bundle.exists():
+        shutil.rmtree(bundle)
+    for folder in ("fragment", "index", "filter"):
+        (bundle / folder).mkdir(parents=True, exist_ok=True)
+    tasks_dir = tempfile.mkdtemp(prefix=".search-", dir=bundle.parent)
+    try:
+        batches = _batches(sources, counts, batch)
+        tasks = [(batch, first, str(bundle), tasks_dir) for batch, first in batches]
+        pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(tasks) > 1 else None
+        try:
+            run = pool.map if pool else map
+            mapped = list(run(_map, tasks))
+            by_first: dict[str, list] = defaultdict(list)
+            for _, _, spill, ranges in mapped:
+                for first, (start, length) in ranges.items():
+                    by_first[first].append((spill, start, length))
+            # The largest first characters first: the pool ends together.
+            order = sorted(by_first, key=lambda c: -sum(p[2] for p in by_first[c]))
+            found = run(_reduce, [(by_first[c], str(bundle)) for c in order])
+            reduced = dict(zip(order, found, strict=True))
+        finally:
+            if pool:
+                pool.shutdown()
+        chunks = [chunk for first in sorted(reduced) for chunk in reduced[first]]
+    finally:
+        shutil.rmtree(tasks_dir, ignore_errors=True)
+    pages = [page for found, *_ in mapped for page in found]
+    filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for _, found, *_ in mapped:
+        for key, values in found.items():
+            for value, numbers in values.items():
+                filters[key][value] += numbers
+    meta_filters = []
+    for key in sorted(filters):
+        values = [[value, filters[key][value]] for value in sorted(filters[key])]
+        payload = cbor([key, values])
+        name = _hash(payload)
+        _write(bundle / "filter" / f"{name}.pf_filter", _compressed(payload))
+        meta_filters.append([key, name])
+    meta = cbor(
+        [
+            VERSION,
+            [[name, count] for name, count in pages],
+            _shortest_bounds(chunks),
+            meta_filters,
+            [],
+            ["title"],
+        ]
+    )
+    meta_name = _hash(meta, 10)
+    _write(bundle / f"pagefind.{meta_name}.pf_meta", _compressed(meta))
+    entry = {
+        "version": VERSION,
+        "languages": {"en": {"hash": meta_name, "wasm": "en", "page_count": len(pages)}},
+        "include_characters": ["_", "‿", "⁀", "⁔", "︳", "︴", "﹍", "﹎", "﹏", "＿"],
+    }
+    copy_assets(bundle)
+    _write(bundle / "pagefind-entry.json", json.dumps(entry, ensure_ascii=False).encode())
+    return _bytes(bundle)
+
+
+def _bytes(folder: Path | str) -> int:
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                total += _bytes(entry.path)
+            else:
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+# ---------------------------------------------------------------------------- assets
+
+
+def _assets_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kbarchive" / f"pagefind-{VERSION}"
+
+
+def copy_assets(bundle: Path) -> None:
+    """Pagefind's scripts, styles and WebAssembly into the bundle. They come from the
+    Pagefind binary (a one-page index written once, kept in the user's cache)."""
+    assets = _assets_dir()
+    if not (assets / "pagefind.js").exists():
+        from kb.search_index import pagefind_service_bundle
+
+        assets.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".assets-", dir=assets.parent))
+        try:
+            one = {"url": "/", "content": "kb", "language": "en", "meta": {}}
+            pagefind_service_bundle([one], tmp / "bundle")  # an English one: en WebAssembly
+            for path in (tmp / "bundle").iterdir():
+                if path.is_file() and path.suffix in ASSET_SUFFIXES:
+                    shutil.copyfile(path, tmp / path.name)
+            shutil.rmtree(tmp / "bundle")
+            with contextlib.suppress(OSError):  # another process got there first
+                tmp.rename(assets)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for path in assets.iterdir():
+        shutil.copyfile(path, bundle / path.name)
