@@ -198,6 +198,7 @@ def index_in_turns(
 ) -> dict:
     """The Pagefind CLI over Hugo's output and kb's search index (``parts`` bundles
     each), taking turns ``runs`` times; kb's bundles are kept in work/bundles-P."""
+    from kb import search_index
     from kb.archive import Workspace
     from kb.search_index import build_search_index, search_record
 
@@ -222,9 +223,11 @@ def index_in_turns(
             (out / "static").mkdir(parents=True)
             settle()
             start = time.perf_counter()
-            build_search_index(records, out, parts=p)
+            search_index.BUNDLE_PAGES = None if p == 1 else -(-len(records) // p)
+            build_search_index([records], out)
             kb[p].append(time.perf_counter() - start)
     trash.empty()
+    search_index.BUNDLE_PAGES = None
     (hugo_out / "first-query.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
     return {"cli_runs_s": cli, "kb_runs_s": kb}
 
