@@ -17,19 +17,20 @@ writer makes one bundle of any size, in two parallel steps:
 The main process then writes the metadata (pages, chunks, filters), the filter indexes,
 the entry file, and Pagefind's own scripts and WebAssembly (taken from the binary once).
 
-What Pagefind's client reads, as observed in the bundles its 1.5 indexer writes:
-- ``pagefind-entry.json``: version, languages (hash of the metadata, page count);
+What Pagefind's client reads, as observed in the bundles its 1.5 indexer writes (file
+names are the client's to look up, not to check: kb names them in its own way, _name):
+- ``pagefind-entry.json``: version, languages (name of the metadata, page count);
 - every other file is gzip of ``b"pagefind_dcd"`` followed by the payload;
-- ``pagefind.<hash>.pf_meta``: CBOR ``[version, [[page hash, word count]...],
-  [[from, to, chunk hash]...], [[filter, hash]...], [sorts], [meta fields]]``;
-- ``index/<hash>.pf_index``: CBOR ``[[[word, [[page, locs, meta locs]...],
+- ``pagefind.<name>.pf_meta``: CBOR ``[version, [[page name, word count]...],
+  [[from, to, chunk name]...], [[filter, name]...], [sorts], [meta fields]]``;
+- ``index/<name>.pf_index``: CBOR ``[[[word, [[page, locs, meta locs]...],
   [[accented form, pages]...]]...]]``. ``locs`` hold positions; a negative number
   ``-(w + 1)`` sets the weight ``w`` (24 for a word, less for a part of a compound
   word: "MSExchangeMTA" gives "msexchangemta" at 24 and "ms", "exchang", "mta" at 8)
   of the positions after it; the first position after it is absolute, the next ones
   are gaps. ``meta locs`` are the same for the meta fields (``-1`` is the title);
-- ``fragment/<hash>.pf_fragment``: JSON of the url, content, word count, filters, meta;
-- ``filter/<hash>.pf_filter``: CBOR ``[filter, [[value, [pages]]...]]``.
+- ``fragment/<name>.pf_fragment``: JSON of the url, content, word count, filters, meta;
+- ``filter/<name>.pf_filter``: CBOR ``[filter, [[value, [pages]]...]]``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-VERSION = "1.5.2"  # the format version written (Pagefind's client and WebAssembly)
+FORMAT = "1.5."  # the Pagefind versions whose format this writes (pyproject pins it)
 PREFIX = b"pagefind_dcd"  # before the payload of every compressed file
 WEIGHT = 24  # of a word of the content; parts of a compound word share it
 CHUNK_POSITIONS = 8_000  # an index chunk closes once it holds this many positions
@@ -76,7 +77,6 @@ def _uint(major: int, n: int) -> bytes:
 
 
 _UINTS = [_uint(0, n) for n in range(1 << 16)]
-_MARKS = [_uint(0x20, w) for w in range(256)]  # -(w + 1): weight w from here on
 
 
 def _int(n: int) -> bytes:
@@ -118,7 +118,9 @@ def _name(unique: str, data: bytes, digits: int = 6) -> str:
 def _write(path: Path | str, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
 
@@ -419,7 +421,7 @@ def _records(source: list[dict] | str) -> Iterator[dict]:
 
 def _map(task: tuple) -> tuple[list[tuple[str, int]], dict, str, dict[str, tuple[int, int]]]:
     """Index a batch: fragments written, postings spilled to one file by first character
-    (its byte ranges returned). Returns the pages' (hash, word count), the filters'
+    (its byte ranges returned). Returns the pages' (name, word count), the filters'
     pages, the spill file and its ranges."""
     import numpy as np
 
@@ -477,7 +479,7 @@ def _map(task: tuple) -> tuple[list[tuple[str, int]], dict, str, dict[str, tuple
 
 def _reduce(task: tuple) -> list[tuple[str, str, str]]:
     """Join one first character's postings from every batch (in page order), cut them
-    into chunks and write those; returns each chunk's (first word, last word, hash)."""
+    into chunks and write those; returns each chunk's (first word, last word, name)."""
     parts, bundle = task
     words: dict[tuple[str, str], list] = {}
     for spill, start, length in parts:
@@ -626,9 +628,10 @@ def write_bundle(
         name = _name(f"{rank:x}", payload)
         _write(bundle / "filter" / f"{name}.pf_filter", _compressed(payload))
         meta_filters.append([key, name])
+    version = copy_assets(bundle)
     meta = cbor(
         [
-            VERSION,
+            version,
             [[name, count] for name, count in pages],
             _shortest_bounds(chunks),
             meta_filters,
@@ -639,11 +642,10 @@ def write_bundle(
     meta_name = f"en_{hashlib.sha1(meta).hexdigest()[:10]}"
     _write(bundle / f"pagefind.{meta_name}.pf_meta", _compressed(meta, 9))  # every query
     entry = {
-        "version": VERSION,
+        "version": version,
         "languages": {"en": {"hash": meta_name, "wasm": "en", "page_count": len(pages)}},
         "include_characters": ["_", "‿", "⁀", "⁔", "︳", "︴", "﹍", "﹎", "﹏", "＿"],
     }
-    copy_assets(bundle)
     _write(bundle / "pagefind-entry.json", json.dumps(entry, ensure_ascii=False).encode())
     return _bytes(bundle)
 
@@ -663,15 +665,18 @@ def _bytes(folder: Path | str) -> int:
 
 
 def _assets_dir() -> Path:
+    from importlib.metadata import version
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kbarchive" / f"pagefind-{VERSION}"
+    return Path(base) / "kbarchive" / f"pagefind-{version('pagefind')}"
 
 
-def copy_assets(bundle: Path) -> None:
-    """Pagefind's scripts, styles and WebAssembly into the bundle. They come from the
-    Pagefind binary (a one-page index written once, kept in the user's cache)."""
+def copy_assets(bundle: Path) -> str:
+    """Pagefind's scripts, styles and WebAssembly into the bundle; their version. They
+    come from the Pagefind binary (a one-page index written once, kept in the user's
+    cache), which must write the format this module writes."""
     assets = _assets_dir()
-    if not (assets / "pagefind.js").exists():
+    if not (assets / "pagefind-entry.json").exists():
         from kb.search_index import pagefind_service_bundle
 
         assets.parent.mkdir(parents=True, exist_ok=True)
@@ -682,10 +687,22 @@ def copy_assets(bundle: Path) -> None:
             for path in (tmp / "bundle").iterdir():
                 if path.is_file() and path.suffix in ASSET_SUFFIXES:
                     shutil.copyfile(path, tmp / path.name)
+            # Last: its presence says the folder is complete.
+            shutil.copyfile(tmp / "bundle" / "pagefind-entry.json", tmp / "pagefind-entry.json")
             shutil.rmtree(tmp / "bundle")
+            if assets.exists() and not (assets / "pagefind-entry.json").exists():
+                shutil.rmtree(assets, ignore_errors=True)  # left incomplete
             with contextlib.suppress(OSError):  # another process got there first
                 tmp.rename(assets)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    version = json.loads((assets / "pagefind-entry.json").read_text())["version"]
+    if not version.startswith(FORMAT):
+        raise RuntimeError(
+            f"the pagefind binary is version {version}; kb writes the format of "
+            f"{FORMAT}x (pip install 'pagefind[bin]>=1.5,<1.6')"
+        )
     for path in assets.iterdir():
-        shutil.copyfile(path, bundle / path.name)
+        if path.suffix in ASSET_SUFFIXES:
+            shutil.copyfile(path, bundle / path.name)
+    return version

@@ -202,3 +202,18 @@ def test_pagefinds_search_answers_alike_from_both_bundles(real_corpus, tmp_path)
         )
     identical = sum(ours[q] == theirs[q] for q in QUERIES)
     assert identical >= 0.8 * len(QUERIES), (identical, ours, theirs)  # 19 of 20 here
+
+
+def test_a_pagefind_of_another_format_is_refused(tmp_path, monkeypatch):
+    """The WebAssembly reads the format of its own version: kb writes 1.5's and says so
+    rather than publish a search box that cannot read its index."""
+    from importlib.metadata import version
+
+    from kb.pagefind_bundle import write_bundle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assets = tmp_path / "kbarchive" / f"pagefind-{version('pagefind')}"
+    assets.mkdir(parents=True)
+    (assets / "pagefind-entry.json").write_text('{"version": "1.4.0"}')
+    with pytest.raises(RuntimeError, match=r"version 1\.4\.0.*1\.5\.x"):
+        write_bundle([[{"url": "/a/", "content": "hello"}]], tmp_path / "bundle")
