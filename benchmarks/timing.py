@@ -53,8 +53,12 @@ class Trash:
         if not path.exists():
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.count += 1
-        os.rename(path, self.folder / f"{self.count}-{path.name}")
+        while True:  # a run cut short may have left its trash: names go on from there
+            self.count += 1
+            target = self.folder / f"{self.count}-{path.name}"
+            if not target.exists():
+                break
+        os.rename(path, target)
 
     def empty(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -39,6 +39,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import re
@@ -597,7 +598,12 @@ def write_bundle(
     try:
         batches = _batches(sources, counts, batch)
         tasks = [(batch, first, str(bundle), tasks_dir) for batch, first in batches]
-        pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(tasks) > 1 else None
+        # Workers from a fresh process, not forks of this one: a publish holds the site
+        # model (~0.8 GB at 224,000 articles), which forks would count again each.
+        context = multiprocessing.get_context("forkserver")
+        pool = (
+            ProcessPoolExecutor(jobs, mp_context=context) if jobs > 1 and len(tasks) > 1 else None
+        )
         try:
             run = pool.map if pool else map
             mapped = list(run(_map, tasks))
