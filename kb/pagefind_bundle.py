@@ -18,7 +18,7 @@ The main process then writes the metadata (pages, chunks, filters), the filter i
 the entry file, and Pagefind's own scripts and WebAssembly (taken from the binary once).
 
 What Pagefind's client reads, as observed in the bundles its 1.5 indexer writes (file
-names are the client's to look up, not to check: kb names them in its own way, _name):
+names are the client's to look up, not to check: kb names them its own way):
 - ``pagefind-entry.json``: version, languages (name of the metadata, page count);
 - every other file is gzip of ``b"pagefind_dcd"`` followed by the payload;
 - ``pagefind.<name>.pf_meta``: CBOR ``[version, [[page name, word count]...],
@@ -109,11 +109,40 @@ def _compressed(payload: bytes, level: int = 6) -> bytes:
 
 
 def _name(unique: str, data: bytes, digits: int = 6) -> str:
-    """A file's name: what makes it unique in its folder (a page's number, a chunk's
-    first letter and rank), then the start of its content's hash, so that a browser
-    does not serve a changed file from its cache. (Pagefind names files by a 7-digit
-    hash alone, longer where two collide: 56,000 pages would collide about 5 times.)"""
+    """A chunk's or filter's name: what makes it unique in its folder (a chunk's first
+    letter and rank), then the start of its content's hash, so that a browser does not
+    serve a changed file from its cache."""
     return f"{unique}-{hashlib.sha1(data).hexdigest()[:digits]}"
+
+
+def _write_fragment(folder: Path, data: bytes) -> str:
+    """Write a page's fragment under the shortest start of its hash (6 digits or more)
+    that no other fragment of the bundle has taken; its name. Every page's name is in
+    the metadata a browser loads for its first query (~70% of that query's bytes), so
+    they are short: Pagefind takes 7 digits. Taking a name is atomic (O_EXCL), so the
+    workers of one bundle never take the same one; an identical page shares its twin's."""
+    digest = hashlib.sha1(data).hexdigest()
+    payload = _compressed(data)
+    for length in range(6, len(digest) + 1):
+        path = folder / f"{digest[:length]}.pf_fragment"
+        try:
+            fd = os.open(path, _NEW, 0o644)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if path.read_bytes() == payload:  # the same page again
+                    return digest[:length]
+            continue
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        return digest[:length]
+    raise FileExistsError(f"no free name for a fragment in {folder}")
+
+
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 
 def _write(path: Path | str, data: bytes) -> None:
@@ -436,11 +465,8 @@ def _map(task: tuple) -> tuple[list[tuple[str, int]], dict, str, dict[str, tuple
         tokens = record["content"].split()
         token_lists.append(tokens)
         data = _fragment(record, " ".join(tokens), len(tokens))
-        # Every page's name is in the metadata a browser loads first (~60% of a first
-        # query's bytes): 4 hash digits, 2 bytes a page where Pagefind's 7 take 3.5.
-        name = _name(f"{page:x}", data, digits=4)
+        name = _write_fragment(fragments, data)
         pages.append((name, len(tokens)))
-        _write(fragments / f"{name}.pf_fragment", _compressed(data))
         for key, values in (record.get("filters") or {}).items():
             for value in values:
                 filters[key][value].append(page)

@@ -217,3 +217,30 @@ def test_a_pagefind_of_another_format_is_refused(tmp_path, monkeypatch):
     (assets / "pagefind-entry.json").write_text('{"version": "1.4.0"}')
     with pytest.raises(RuntimeError, match=r"version 1\.4\.0.*1\.5\.x"):
         write_bundle([[{"url": "/a/", "content": "hello"}]], tmp_path / "bundle")
+
+
+def test_fragment_names_are_short_and_never_shared_by_different_pages(tmp_path):
+    """Names are the first 6 digits of the fragment's hash, longer where another page
+    took them; the same page twice shares one file."""
+    import hashlib
+
+    from kb.pagefind_bundle import _write_fragment
+
+    folder = tmp_path / "fragment"
+    folder.mkdir()
+    data = [f"page {i}".encode() for i in range(3000)]
+    # Two different pages whose hashes start alike: found among random ones.
+    by_start: dict[str, bytes] = {}
+    for i in range(200_000):
+        page = f"other {i}".encode()
+        start = hashlib.sha1(page).hexdigest()[:6]
+        if start in by_start:
+            data += [by_start[start], page]
+            break
+        by_start[start] = page
+    names = [_write_fragment(folder, d) for d in data]
+    assert len(set(names)) == len(names) and min(map(len, names)) == 6
+    assert len(names[-1]) == 7 and names[-1].startswith(names[-2])
+    assert _write_fragment(folder, data[0]) == names[0]
+    for name, page in zip(names, data, strict=True):
+        assert _payload(folder / f"{name}.pf_fragment") == page
