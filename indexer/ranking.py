@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import pickle
+import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -29,7 +30,9 @@ from indexer.schema import text_analyzer
 BODY = "body"
 DECODED_LISTS = 4000  # rarer words' decoded posting lists kept by an open searcher
 BOOSTS = ("title", "symptoms")
-VECTOR_MIN = 1000  # postings: lists this long are scored with NumPy
+VECTOR_MIN = 1000  # postings: when the shortest list is this long, scored with NumPy,
+VECTOR_LOADED = 100  # or this long once NumPy is loaded (importing it takes ~0.15 s)
+SEARCH_RATIO = 16  # a list this many times longer than the candidates is searched
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Segments:
         self._chains: dict[tuple[str, str], _Chain | None] = {}
         self._decoded: dict[tuple, tuple] = {}
         self._lengths: dict[tuple[str, str], array | _FieldLengths] = {}
+        self._scratch: dict[str, tuple] = {}
 
     def sidecar(self, reader) -> hotlists.Sidecar | None:
         segment_id = reader.segment().segment_id()
@@ -96,7 +100,19 @@ class Segments:
             self._chains[key] = _Chain(matcher) if ok else None
         return self._chains[key]
 
+    def scratch(self, reader) -> tuple:
+        """Two arrays as long as the segment, made once: one of -1s, one counting
+        from 0 (NumPy: a fresh array of this size costs more than the search)."""
+        import numpy as np
+
+        key = reader.segment().segment_id()
+        if key not in self._scratch:
+            size = reader.doc_count_all()
+            self._scratch[key] = (np.full(size, -1, np.intp), np.arange(size, dtype=np.intp))
+        return self._scratch[key]
+
     def close(self) -> None:
+        self._scratch.clear()
         for sidecar in self._open.values():
             if sidecar is not None:
                 sidecar.close()
@@ -134,7 +150,7 @@ def top(
         if allowed is not None:
             end = offset + reader.doc_count_all()
             keep = {d - offset for d in allowed if offset <= d < end}
-        score = _score_arrays if min(len(ids) for ids, _ in body) >= VECTOR_MIN else _score_sets
+        score = _score_arrays if _vectorised(min(len(ids) for ids, _ in body)) else _score_sets
         count, best, lists = score(searcher, segments, reader, sidecar, words, body, keep, limit)
         total += count
         candidates += [(s, -(d + offset), d, lists) for d, s in best]
@@ -146,19 +162,28 @@ def top(
     return ranked, total
 
 
+def _vectorised(shortest: int) -> bool:
+    """Whether to score with NumPy: it is faster from ~100 candidates on, but a cold
+    ``kb search`` would spend more on importing it than it saves below ~1,000."""
+    return shortest >= VECTOR_MIN or (shortest >= VECTOR_LOADED and "numpy" in sys.modules)
+
+
 def _score_sets(searcher, segments, reader, sidecar, words, body, keep, limit):
     """One segment scored document by document: (matching documents, the ``limit``
     best as (local docnum, score), the lists that matched as (field, word, ids))."""
     weighting = searcher.weighting
     k1 = weighting.K1
-    docs = set(min((ids for ids, _ in body), key=len)).intersection(*(ids for ids, _ in body))
+    shortest, *others = sorted((ids for ids, _ in body), key=len)
+    docs = list(shortest)
+    for ids in others:  # (a set of a frequent word's list would cost its whole length)
+        docs = _within(docs, ids)
     if reader.has_deletions():
-        docs.difference_update(_deleted(reader))
+        deleted = _deleted(reader)
+        docs = [d for d in docs if d not in deleted]
     if keep is not None:
-        docs.intersection_update(keep)
+        docs = [d for d in docs if d in keep]
     if not docs:
         return 0, [], []
-    docs = sorted(docs)
     scores = dict.fromkeys(docs, 0.0)
     lists: list[tuple[str, str, array]] = []
     for field in (BODY, *BOOSTS):
@@ -189,27 +214,35 @@ def _score_sets(searcher, segments, reader, sidecar, words, body, keep, limit):
     return len(docs), best, lists
 
 
+def _within(docs: list[int], ids) -> list[int]:
+    """The ``docs`` (ascending) that are in ``ids`` (ascending): a binary search each,
+    every search starting where the last ended."""
+    kept: list[int] = []
+    place, end = 0, len(ids)
+    for d in docs:
+        place = bisect_left(ids, d, place)
+        if place == end:
+            break
+        if ids[place] == d:
+            kept.append(d)
+    return kept
+
+
 def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit):
-    """:func:`_score_sets` for long lists, with NumPy: the same operations in the same
-    order on float64 arrays (IEEE doubles, as Python's floats), so the same bits."""
+    """:func:`_score_sets` with NumPy, for long lists: the same operations in the same
+    order on float64 arrays (IEEE doubles, as Python's floats), so the same bits.
+    Each list is looked up for the candidates only (:func:`_found`): a frequent word
+    met with a rare one costs the rare one's count, not its own length."""
     import numpy as np
 
     weighting = searcher.weighting
     k1 = weighting.K1
-    size = reader.doc_count_all()
-
-    def spread(ids, weights):
-        """A list as one float64 per document of the segment (NaN: not in the list)."""
-        dense = np.full(size, np.nan)
-        dense[np.asarray(ids)] = np.asarray(weights)
-        return dense
-
-    dense = [spread(ids, weights) for ids, weights in body]
-    shortest = min(range(len(body)), key=lambda i: len(body[i][0]))
-    docs = np.asarray(body[shortest][0], np.int64)
-    for i, values in enumerate(dense):
-        if i != shortest:
-            docs = docs[~np.isnan(values[docs])]
+    scratch = segments.scratch(reader)
+    arrays = [(np.asarray(ids), np.asarray(weights)) for ids, weights in body]
+    shortest, *others = sorted(arrays, key=lambda pair: len(pair[0]))
+    docs = shortest[0].astype(np.intp)
+    for ids, _ in others:
+        docs = docs[_found(ids, docs, scratch)[1]]
     if reader.has_deletions():
         docs = docs[~np.isin(docs, np.fromiter(_deleted(reader), np.int64))]
     if keep is not None:
@@ -218,7 +251,6 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
         return 0, [], []
     scores = np.zeros(len(docs))
     lists: list[tuple[str, str, array]] = []
-    place = None  # document -> its place in ``docs`` (-1: not there)
     for field in (BODY, *BOOSTS):
         b = weighting._field_B.get(field, weighting.B)
         avgfl = searcher.avg_field_length(field) or 1
@@ -228,15 +260,10 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
                 continue
             lists.append((field, word, found[0]))
             idf = searcher.idf(field, word)
-            if field == BODY:  # every document holds every body word
-                where, tf = slice(None), dense[i][docs]
-            else:  # the documents holding this word in this field: from its list
-                if place is None:
-                    place = np.full(size, -1, np.int64)
-                    place[docs] = np.arange(len(docs))
-                where = place[np.asarray(found[0])]
-                held = where >= 0
-                where, tf = where[held], np.asarray(found[1])[held].astype(np.float64)
+            ids, weights = arrays[i] if field == BODY else map(np.asarray, found)
+            place, held = _found(ids, docs, scratch)
+            where = np.flatnonzero(held)  # (every candidate, for a body word)
+            tf = weights[place[where]].astype(np.float64)
             length = _length_array(segments, reader, sidecar, field, docs[where])
             scores[where] += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avgfl)))
     # The best ``limit``, ties included, then ordered as Whoosh orders them.
@@ -248,6 +275,27 @@ def _score_arrays(searcher, segments, reader, sidecar, words, body, keep, limit)
     order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:limit]
     best = [(int(d), float(s)) for d, s in zip(docs[order], scores[order], strict=True)]
     return len(docs), best, lists
+
+
+def _found(ids, docs, scratch):
+    """Where each of ``docs`` sits in the ascending ``ids`` (NumPy arrays), and
+    whether it is there. Few candidates in a long list are searched for; many are
+    looked up in a map of the list's positions by document, made in ``scratch``
+    (:meth:`Segments.scratch`) and cleared again."""
+    import numpy as np
+
+    if len(docs) * SEARCH_RATIO < len(ids):
+        place = np.searchsorted(ids, docs.astype(ids.dtype))
+        np.minimum(place, len(ids) - 1, out=place)
+        return place, ids[place] == docs
+    where, count = scratch
+    ids = ids.astype(np.intp)
+    where[ids] = count[: len(ids)]
+    place = where[docs]
+    where[ids] = -1
+    held = place >= 0
+    place[~held] = 0
+    return place, held
 
 
 def _length_array(segments: Segments, reader, sidecar, field: str, docs):

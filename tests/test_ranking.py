@@ -164,6 +164,17 @@ def test_array_scoring_is_exact_with_and_without_sidecars(small_index, monkeypat
     _check_all(index_dir)
 
 
+@pytest.mark.parametrize("ratio", [0, 10**9])
+def test_array_scoring_is_exact_whichever_way_lists_are_looked_up(corpus_index, monkeypatch, ratio):
+    # Candidates are searched for in a long list (ratio 0: always) or looked up in a
+    # map of its positions (ratio 10**9: always); both must give Whoosh's ranking.
+    _, searcher, segments = corpus_index
+    monkeypatch.setattr(ranking, "VECTOR_MIN", 1)
+    monkeypatch.setattr(ranking, "SEARCH_RATIO", ratio)
+    for text in ["windows version", "mta bindings", "error failed", "outlook profile"]:
+        assert _assert_exact(searcher, segments, text) > 0
+
+
 def test_missing_or_damaged_sidecar_falls_back_to_whoosh(small_index):
     index_dir, _ = small_index
     sidecars = sorted(index_dir.glob("hot-*.kbh"))
