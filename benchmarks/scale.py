@@ -16,6 +16,11 @@ on what the OS cache held after the publish). The last lines
 compare the largest size with 56k: the floors are times <= 4.4x the 56k figures, warm
 p99 <= 25 ms, cold <= 0.10 s, RSS <= 1.5 GB.
 
+Each timed ingest and publish starts with the disk written and, where the benchmark
+may (root), the kernel's page, dentry and inode caches emptied, so that every size
+starts alike whatever ran before (see :func:`benchmarks.timing.settle`); the rows say
+whether they were.
+
 ``--no-publish`` skips the site (it takes the longest); the table then says so.
 Workspaces live under ``--work`` (default a temporary folder) and are removed after
 each size unless ``--keep``; ``--reuse`` then measures publish and lookups again on a
@@ -137,6 +142,7 @@ def measure(work: Path, size: int, args, trash: Trash) -> dict:
         sources = make_sources(work / "src", size)
         trash.discard(root)
         ingested.unlink(missing_ok=True)
+        dropped = settle(drop_caches=True)
         ingest_s, ingest_rss, result = timed([KB, "add", "--root", str(root), *sources])
         if result.returncode not in (0, 1):
             raise RuntimeError(result.stderr[-2000:])
@@ -147,6 +153,7 @@ def measure(work: Path, size: int, args, trash: Trash) -> dict:
             "ingest_s": ingest_s,
             "ingest_rss": ingest_rss,
             "index_bytes": du(root / ".kb" / "index"),
+            "ingest_caches_dropped": dropped,
         }
         if args.keep:
             ingested.write_text(json.dumps(row) + "\n")
@@ -154,9 +161,10 @@ def measure(work: Path, size: int, args, trash: Trash) -> dict:
         row.update(publish_s=None, publish_rss=0, site_bytes=None)
     else:
         trash.discard(root / "public")  # a whole publish, every time
-        settle()
+        dropped = settle(drop_caches=True)
         publish_s, publish_rss, result = timed([KB, "publish", "--root", str(root)])
         row.update(publish_s=publish_s, publish_rss=publish_rss, site_bytes=du(root / "public"))
+        row["publish_caches_dropped"] = dropped
     settle()  # lookups timed once what ingest or publish wrote is on disk
     lookups = {
         "event": [KB, "event", "9321", "--json", "--root", str(root)],
@@ -218,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             f" {r['warm_p50'] * 1e3:12.1f} {r['warm_p99'] * 1e3:12.1f}"
             f" {r['first_p99'] * 1e3:13.1f}"
         )
+    dropped = [r.get(k) for r in rows for k in ("ingest_caches_dropped", "publish_caches_dropped")]
+    if not all(d for d in dropped if d is not None):
+        print("kernel caches not emptied before every timed step (needs root)")
     if any(r.get("ingest_reused") for r in rows):
         print("* ingest measured by the earlier run that kept the workspace (--reuse)")
     by_size = {r["size"]: r for r in rows}

@@ -46,6 +46,8 @@ STATE = ".kbsite.jsonl"
 OLD_STATE = ".kbsite.json"  # one JSON array (sites published before the change)
 
 
+SUMMARY_BATCH = 1000  # records a summary worker reads at a time
+
 _WORKER: dict = {}
 
 
@@ -68,9 +70,15 @@ def _load(records: Path, number: int) -> Article:
     return Article.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _load_summaries(job: tuple[str, list[int]]) -> list[Article]:
-    records, numbers = Path(job[0]), job[1]
-    return [summary(_load(records, n)) for n in numbers]
+def _load_summaries(job: tuple[str, list[int], str]) -> list[Article]:
+    """Summaries of records; their lines of the saved state written to the path given
+    too (made where the records are read, which waits on the disk more than it
+    computes, rather than in the process that waits on the page workers)."""
+    records, numbers, state_part = Path(job[0]), job[1], job[2]
+    found = [summary(_load(records, n)) for n in numbers]
+    with open(state_part, "w", encoding="utf-8", newline="\n") as part:
+        part.writelines(map(_state_line, found))
+    return found
 
 
 def _run(task: tuple[str, list]) -> tuple[int, list[str]]:
@@ -162,8 +170,8 @@ def publish(
     swapped in).
 
     Everything but the site model runs on ``jobs`` worker processes: reading the
-    records' summaries, then article pages (with their source copies) and the other
-    pages, while this process writes the saved state.
+    records' summaries (and the saved state, from them), then article pages (with
+    their source copies) and the other pages.
     """
     out = Path(out).resolve()
     report = PublishReport()
@@ -173,7 +181,7 @@ def publish(
         jobs = jobs or os.cpu_count() or 1
         parallel = jobs > 1 and len(numbers) > 400
         with _paused_gc():
-            site = Site.from_records(_summaries(records_dir, numbers, jobs if parallel else 1))
+            site = Site.from_records(_summaries(records_dir, numbers, jobs if parallel else 1, tmp))
         _attach_captures(site, workspace_root)
         report.articles = len(site.articles)
         tick = progress(len(numbers)) if progress else None
@@ -187,7 +195,6 @@ def publish(
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
                 results = pool.map(_run, tasks)
                 copy_theme(tmp)  # meanwhile, here
-                save_state(site, tmp)
                 for (kind, _), (done, found) in zip(tasks, results, strict=True):
                     report.pages += done
                     search_files += found
@@ -200,7 +207,6 @@ def publish(
                 report.pages += done
                 search_files += found
             copy_theme(tmp)
-            save_state(site, tmp)
         report.seconds_pages = time.perf_counter() - start
         if search:
             start = time.perf_counter()
@@ -214,13 +220,26 @@ def publish(
     return report
 
 
-def _summaries(records_dir: Path, numbers: list[int], jobs: int) -> list[Article]:
-    """Every record without its text, read on ``jobs`` processes."""
-    chunks = [(str(records_dir), numbers[i : i + 1000]) for i in range(0, len(numbers), 1000)]
+def _summaries(records_dir: Path, numbers: list[int], jobs: int, out: Path) -> list[Article]:
+    """Every record without its text, read on ``jobs`` processes; the saved state of
+    the site in ``out`` written from them (in parts, joined here)."""
+    parts = out / ".state-parts"
+    parts.mkdir()
+    chunks = [
+        (str(records_dir), numbers[i : i + SUMMARY_BATCH], str(parts / f"{i:09d}"))
+        for i in range(0, len(numbers), SUMMARY_BATCH)
+    ]
     if jobs == 1:
-        return [a for chunk in chunks for a in _load_summaries(chunk)]
-    with ProcessPoolExecutor(jobs) as pool:
-        return [a for found in pool.map(_load_summaries, chunks) for a in found]
+        found = [a for chunk in chunks for a in _load_summaries(chunk)]
+    else:
+        with ProcessPoolExecutor(jobs) as pool:
+            found = [a for batch in pool.map(_load_summaries, chunks) for a in batch]
+    with open(out / STATE, "wb") as state:
+        for _, _, part in chunks:
+            with open(part, "rb") as lines:
+                shutil.copyfileobj(lines, state)
+    shutil.rmtree(parts)
+    return found
 
 
 def _tasks(site: Site) -> list[tuple[str, list]]:
@@ -260,10 +279,6 @@ def _paused_gc():
         gc.freeze()
         if enabled:
             gc.enable()
-
-
-def save_state(site: Site, out: Path) -> None:
-    _write_state((_state_line(a) for a in site.articles.values()), out)
 
 
 def _state_line(article: Article) -> str:

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from kb import publish
 from kb.archive import Workspace
 from kb.pages import Renderer
+from kb.site_model import summary
 from sitecheck import broken_links
 
 
@@ -26,7 +27,8 @@ def _tree(folder: Path) -> dict[str, str]:
     }
 
 
-def test_parallel_build_equals_serial_build(real_corpus, tmp_path):
+def test_parallel_build_equals_serial_build(real_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "SUMMARY_BATCH", 64)  # the saved state in 10 parts
     ws = Workspace(real_corpus.full_workspace())
     numbers = random.Random(3).sample(ws.record_numbers(), 600)
     kwargs = {"workspace_root": ws.root, "search": False}
@@ -36,8 +38,14 @@ def test_parallel_build_equals_serial_build(real_corpus, tmp_path):
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
     assert one == two
     assert sum(p.startswith("kb/") and p.endswith(".txt") for p in one) == 600
-    lines = (tmp_path / "two" / publish.STATE).read_text("utf-8").rstrip("\n").split("\n")
-    assert sorted(json.loads(line)["number"] for line in lines) == sorted(numbers)
+    state = (tmp_path / "two" / publish.STATE).read_text("utf-8")
+    assert state == (tmp_path / "one" / publish.STATE).read_text("utf-8")
+    lines = state.rstrip("\n").split("\n")
+    assert [json.loads(line)["number"] for line in lines] == sorted(numbers)
+    assert publish.load_state(tmp_path / "two") == {
+        n: (summary(ws.load_record(n)), line + "\n")
+        for n, line in zip(sorted(numbers), lines, strict=True)
+    }
     assert broken_links(tmp_path / "two") == []
 
 
