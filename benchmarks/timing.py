@@ -38,9 +38,8 @@ def settle(drop_caches: bool = False) -> bool:
 
     ``drop_caches``: also empty the kernel's page, dentry and inode caches (root only;
     True if done), so that a timed build starts from the same state whatever ran
-    before it. Seen here: with the caches full of the files of earlier runs (5 GB of
-    ext4 inodes), kswapd took a core and kb's pages of 224,000 articles 596 s, half of
-    it system time.
+    before it (seen here: with 5 GB of ext4 inodes cached from earlier runs, kswapd
+    took most of a core during a publish, reclaiming them).
     """
     os.sync()
     dropped = False

@@ -102,7 +102,9 @@ class Segments:
 
     def scratch(self, reader) -> tuple:
         """Two arrays as long as the segment, made once: one of -1s, one counting
-        from 0 (NumPy: a fresh array of this size costs more than the search)."""
+        from 0 (NumPy: a fresh array of this size costs more than the search). Used
+        and restored within one query: like the other caches here, not for two
+        threads at once."""
         import numpy as np
 
         key = reader.segment().segment_id()
