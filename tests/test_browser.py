@@ -177,6 +177,12 @@ OLD_SHAPES = [
     "kb/279415",
     "kb/Q279415",
     "kb/279415/en-us",
+    "en-us/kb/279415",
+    "default.aspx/kb/279415",
+    # The support site's last years, and the 1990s (Q279/4/15.asp is KB279415).
+    "help/279415",
+    "en-us/help/279415/xcon-mta-fails-and-logs-event-9321",
+    "support/kb/articles/Q279/4/15.asp",
     "?kbid=279415",
     "default.aspx?scid=kb;en-us;279415",
     "default.aspx?scid=kb;EN-US;Q279415",
@@ -193,7 +199,14 @@ def test_old_address_ends_on_the_article(kb_serve, browser, shape):
 
 
 @pytest.mark.parametrize(
-    "shape", ["kb/999999", "kb/999999/en-us", "?kbid=999999", "default.aspx?scid=kb;EN-US;Q999999"]
+    "shape",
+    [
+        "kb/999999",
+        "kb/999999/en-us",
+        "en-us/help/999999/a-title",
+        "?kbid=999999",
+        "default.aspx?scid=kb;EN-US;Q999999",
+    ],
 )
 def test_old_address_of_an_article_not_archived(kb_serve, browser, shape):
     page = browser.new_page()
